@@ -1,0 +1,186 @@
+// decode(bytes) -> Envelope | Error. Lenient about what real devices send (any
+// prefixes, default namespaces, missing xsi:type, wrong arrayType counts, BOM,
+// CRLF, Latin-1, fields in any order); strict about safety: size, depth, count and
+// length limits, no DOCTYPE (so no entity can be declared, let alone expanded).
+#include <algorithm>
+#include <cstring>
+
+#include "cwmp/codec.hpp"
+#include "cwmp/decode_rpc.hpp"
+#include "cwmp/xml_reader.hpp"
+
+namespace cwmp {
+
+namespace {
+
+using detail::Children;
+using detail::local_name;
+
+constexpr std::string_view kSoapEnvelopeNs = "http://schemas.xmlsoap.org/soap/envelope/";
+
+void line_column(std::string_view bytes, std::size_t offset, Error& error) {
+  offset = std::min(offset, bytes.size());
+  std::uint32_t line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (bytes[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  error.line = line;
+  error.column = static_cast<std::uint32_t>(offset - line_start + 1);
+}
+
+bool starts_with_bom_other_than_utf8(std::string_view b) {
+  auto at = [&](std::size_t i) { return static_cast<unsigned char>(b[i]); };
+  if (b.size() >= 2 && ((at(0) == 0xfe && at(1) == 0xff) || (at(0) == 0xff && at(1) == 0xfe))) {
+    return true;  // UTF-16 (or UTF-32 LE)
+  }
+  return b.size() >= 4 && at(0) == 0 && at(1) == 0 && at(2) == 0xfe && at(3) == 0xff;
+}
+
+// True when the XML declaration names a single-byte Latin-1 encoding, which
+// pugixml converts for us (some CPEs send ISO-8859-1).
+bool declares_latin1(std::string_view b) {
+  if (b.substr(0, 3) == "\xEF\xBB\xBF") b.remove_prefix(3);
+  if (b.substr(0, 5) != "<?xml") return false;
+  const std::size_t end = b.find("?>");
+  if (end == std::string_view::npos) return false;
+  std::string decl(b.substr(0, end));
+  std::transform(decl.begin(), decl.end(), decl.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return decl.find("iso-8859-1") != std::string::npos || decl.find("latin1") != std::string::npos;
+}
+
+// Depth of the deepest element, without recursion (200,000 nested elements
+// must not blow the stack). Stops early once `limit` is exceeded.
+std::uint32_t max_depth(const pugi::xml_document& doc, std::uint32_t limit,
+                        pugi::xml_node& deepest) {
+  std::uint32_t depth = 0;
+  std::uint32_t max = 0;
+  pugi::xml_node node = doc.first_child();
+  while (node) {
+    if (node.type() == pugi::node_element) {
+      ++depth;
+      if (depth > max) {
+        max = depth;
+        deepest = node;
+        if (max > limit) return max;
+      }
+      if (node.first_child()) {
+        node = node.first_child();
+        continue;
+      }
+      --depth;
+    }
+    while (node && !node.next_sibling()) {
+      node = node.parent();
+      if (node && node.type() == pugi::node_element) --depth;
+    }
+    if (node) node = node.next_sibling();
+  }
+  return max;
+}
+
+pugi::xml_node first_element_child(pugi::xml_node node) {
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element) return c;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Decoded> decode(std::string_view bytes, const Limits& limits) {
+  if (bytes.size() > limits.max_body_bytes) {
+    return Error{ErrorKind::kResourcesExceeded, "body of " + std::to_string(bytes.size()) +
+                                                    " bytes exceeds the limit of " +
+                                                    std::to_string(limits.max_body_bytes)};
+  }
+  if (detail::trim(bytes).empty()) return Error{ErrorKind::kMalformedXml, "empty document"};
+
+  const bool latin1 = declares_latin1(bytes);
+  if (!latin1 && !starts_with_bom_other_than_utf8(bytes) && !is_valid_utf8(bytes)) {
+    return Error{ErrorKind::kInvalidEncoding, "input is not valid UTF-8"};
+  }
+
+  // parse_doctype keeps a DOCTYPE as a node so that we can refuse it; pugixml
+  // never expands entities beyond the five predefined ones and character refs.
+  // parse_ws_pcdata_single keeps a whitespace-only value such as <Value> </Value>.
+  constexpr unsigned kParseOptions = pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol |
+                                     pugi::parse_doctype | pugi::parse_ws_pcdata_single;
+  pugi::xml_document doc;
+  const pugi::xml_parse_result parsed =
+      doc.load_buffer(bytes.data(), bytes.size(), kParseOptions,
+                      latin1 ? pugi::encoding_latin1 : pugi::encoding_auto);
+  if (!parsed) {
+    Error e{ErrorKind::kMalformedXml, std::string("XML is not well-formed: ") + parsed.description()};
+    line_column(bytes, static_cast<std::size_t>(parsed.offset), e);
+    return e;
+  }
+  for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling()) {
+    if (n.type() == pugi::node_doctype) {
+      Error e{ErrorKind::kForbiddenXml, "DOCTYPE is not allowed in a SOAP message"};
+      line_column(bytes, static_cast<std::size_t>(n.offset_debug()), e);
+      return e;
+    }
+  }
+  pugi::xml_node deepest;
+  if (max_depth(doc, limits.max_depth, deepest) > limits.max_depth) {
+    Error e{ErrorKind::kResourcesExceeded,
+            "elements nested deeper than the limit of " + std::to_string(limits.max_depth)};
+    line_column(bytes, static_cast<std::size_t>(deepest.offset_debug()), e);
+    return e;
+  }
+
+  const pugi::xml_node envelope = doc.document_element();
+  Decoded out;
+  if (local_name(envelope.name()) != "Envelope") {
+    return Error{ErrorKind::kNotSoapEnvelope,
+                 "root element is <" + std::string(envelope.name()) + ">, not a SOAP Envelope"};
+  }
+  const char* env_ns = detail::namespace_of(envelope);
+  if (env_ns == nullptr) {
+    out.warnings.emplace_back("SOAP Envelope namespace is not declared");
+  } else if (env_ns != kSoapEnvelopeNs) {
+    return Error{ErrorKind::kNotSoapEnvelope,
+                 "Envelope is in namespace '" + std::string(env_ns) + "', not SOAP 1.1"};
+  }
+
+  pugi::xml_node header;
+  pugi::xml_node body;
+  for (pugi::xml_node c = envelope.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    const std::string_view name = local_name(c.name());
+    if (name == "Header" && !header) {
+      header = c;
+    } else if (name == "Body" && !body) {
+      body = c;
+    }
+  }
+  if (!body) return Error{ErrorKind::kNotSoapEnvelope, "SOAP Envelope has no Body"};
+
+  detail::RpcDecoder decoder(limits, bytes, out.warnings);
+  if (header) decoder.header(header, out.envelope.header);
+  if (decoder.failed()) return decoder.take_error();
+
+  const pugi::xml_node rpc = first_element_child(body);
+  if (!rpc) return Error{ErrorKind::kNotSoapEnvelope, "SOAP Body is empty"};
+  for (pugi::xml_node c = rpc.next_sibling(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element) {
+      // CWMP 1.x carries exactly one RPC per envelope (MaxEnvelopes = 1).
+      out.warnings.emplace_back("extra element <" + std::string(c.name()) +
+                                "> after the first in the Body was ignored");
+      break;
+    }
+  }
+
+  decoder.body(rpc, out.envelope.body);
+  if (decoder.failed()) return decoder.take_error();
+  out.ns = decoder.detect_namespace(rpc, header);
+  out.envelope.version = detail::detect_version(out.ns, out.envelope.header);
+  return out;
+}
+
+}  // namespace cwmp
