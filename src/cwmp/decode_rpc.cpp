@@ -1,5 +1,6 @@
 #include "cwmp/decode_rpc.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace cwmp::detail {
@@ -160,10 +161,28 @@ DateTime RpcDecoder::date_time(const Children& c, std::string_view name, Need ne
   return DateTime::unknown();
 }
 
+std::size_t RpcDecoder::size_hint(pugi::xml_node list) const {
+  // soap-enc:arrayType="cwmp:ParameterValueStruct[12]" is a hint only: real
+  // devices get it wrong (or pad it with zeros), so it never limits what we
+  // read, and a lying count can reserve at most kMaxHint entries.
+  constexpr std::size_t kMaxHint = 1024;
+  const pugi::xml_attribute a = find_attribute(list, "arrayType");
+  if (!a) return 0;
+  const std::string_view v = a.value();
+  const std::size_t open = v.rfind('[');
+  if (open == std::string_view::npos) return 0;
+  std::size_t n = 0;
+  for (std::size_t i = open + 1; i < v.size() && v[i] >= '0' && v[i] <= '9' && n <= kMaxHint; ++i) {
+    n = n * 10 + std::size_t(v[i] - '0');
+  }
+  return std::min({n, kMaxHint, std::size_t{limits_.max_list_entries}});
+}
+
 std::vector<ParameterValue> RpcDecoder::parameter_values(pugi::xml_node list,
                                                          std::string_view context) {
   std::vector<ParameterValue> out;
   if (!list) return out;
+  out.reserve(size_hint(list));
   for_each_item(list, limits_.max_list_entries, context, [&](pugi::xml_node item) {
     pugi::xml_node name_node;
     pugi::xml_node value_node;

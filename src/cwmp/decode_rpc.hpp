@@ -69,6 +69,8 @@ class RpcDecoder {
     }
   }
 
+  // Capacity to reserve for an array, from its soap-enc:arrayType (bounded).
+  std::size_t size_hint(pugi::xml_node list) const;
   std::vector<ParameterValue> parameter_values(pugi::xml_node list, std::string_view context);
   std::vector<std::string> strings(pugi::xml_node list, std::uint32_t max_len,
                                    std::string_view context);

@@ -24,23 +24,28 @@ pugi::xml_attribute find_attribute(pugi::xml_node node, std::string_view name) {
 }
 
 std::string_view text_of(pugi::xml_node node, std::string& scratch) {
-  pugi::xml_node first;
+  // The document is parsed with parse_embed_pcdata: the first run of text of an
+  // element is its value(). Only text split by a comment, a PI or CDATA leaves
+  // further text children to join.
+  const char* embedded = node.value();
+  const pugi::xml_node child = node.first_child();
+  if (!child) return embedded;
   bool joined = false;
-  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+  std::string_view first = embedded;
+  for (pugi::xml_node c = child; c; c = c.next_sibling()) {
     const auto type = c.type();
     if (type != pugi::node_pcdata && type != pugi::node_cdata) continue;
-    if (!first) {
-      first = c;
+    if (first.empty() && !joined) {
+      first = c.value();
       continue;
     }
     if (!joined) {
-      scratch.assign(first.value());
+      scratch.assign(first);
       joined = true;
     }
     scratch.append(c.value());
   }
-  if (joined) return scratch;
-  return first ? std::string_view(first.value()) : std::string_view();
+  return joined ? std::string_view(scratch) : first;
 }
 
 std::string_view trim(std::string_view s) {
@@ -57,13 +62,17 @@ Children::Children(pugi::xml_node parent) {
       overflowed_ = true;
       break;
     }
-    items_[size_++] = {local_name(c.name()), c};
+    const std::string_view name = local_name(c.name());
+    items_[size_++] = {name.data(), name.size(), c.internal_object()};
   }
 }
 
 pugi::xml_node Children::find(std::string_view name) const {
   for (std::size_t i = 0; i < size_; ++i) {
-    if (items_[i].first == name) return items_[i].second;
+    const Item& it = items_[i];
+    if (it.name_size == name.size() && std::memcmp(it.name, name.data(), name.size()) == 0) {
+      return pugi::xml_node(it.node);
+    }
   }
   return {};
 }

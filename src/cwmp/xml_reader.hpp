@@ -54,7 +54,14 @@ class Children {
   bool overflowed() const { return overflowed_; }
 
  private:
-  std::array<std::pair<std::string_view, pugi::xml_node>, kCapacity> items_{};
+  // Deliberately left uninitialised: only [0, size_) is ever read, and this
+  // object is built for every struct of every message (hot path).
+  struct Item {
+    const char* name;
+    std::size_t name_size;
+    pugi::xml_node_struct* node;
+  };
+  Item items_[kCapacity];
   std::size_t size_ = 0;
   bool overflowed_ = false;
 };
