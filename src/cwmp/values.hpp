@@ -69,7 +69,9 @@ struct DateTime {
   bool is_unknown() const;
   bool is_infinite() const;
 
-  // UTC instant (a zone-less value is taken as UTC). Only valid for years 1..9999.
+  // UTC instant (a zone-less value is taken as UTC). A 64-bit nanosecond clock
+  // spans about 1677..2262: the Unknown Time maps to time_point::min(), the
+  // Infinite Time to max(), and other dates outside the span saturate to them.
   std::chrono::sys_time<std::chrono::nanoseconds> to_sys_time() const;
   // UTC with 'Z'; fraction_digits chosen from the value (0, 3, 6 or 9).
   static DateTime from_sys_time(std::chrono::sys_time<std::chrono::nanoseconds> t);
