@@ -32,7 +32,7 @@ void line_column(std::string_view bytes, std::size_t offset, Error& error) {
   error.column = static_cast<std::uint32_t>(offset - line_start + 1);
 }
 
-bool starts_with_bom_other_than_utf8(std::string_view b) {
+bool starts_with_utf16_or_32_bom(std::string_view b) {
   auto at = [&](std::size_t i) { return static_cast<unsigned char>(b[i]); };
   if (b.size() >= 2 && ((at(0) == 0xfe && at(1) == 0xff) || (at(0) == 0xff && at(1) == 0xfe))) {
     return true;  // UTF-16 (or UTF-32 LE)
@@ -100,8 +100,18 @@ Result<Decoded> decode(std::string_view bytes, const Limits& limits) {
   }
   if (detail::trim(bytes).empty()) return Error{ErrorKind::kMalformedXml, "empty document"};
 
+  if (starts_with_utf16_or_32_bom(bytes)) {
+    // TR-069 §3.4.1: envelopes are text/xml in UTF-8 (ISO-8859-1 is tolerated).
+    return Error{ErrorKind::kInvalidEncoding, "UTF-16/UTF-32 input is not supported; use UTF-8"};
+  }
+  // XML 1.0 cannot carry U+0000, and pugixml would silently cut a string at it.
+  if (const std::size_t nul = bytes.find('\0'); nul != std::string_view::npos) {
+    Error e{ErrorKind::kInvalidEncoding, "NUL character in the input"};
+    line_column(bytes, nul, e);
+    return e;
+  }
   const bool latin1 = declares_latin1(bytes);
-  if (!latin1 && !starts_with_bom_other_than_utf8(bytes) && !is_valid_utf8(bytes)) {
+  if (!latin1 && !is_valid_utf8(bytes)) {
     return Error{ErrorKind::kInvalidEncoding, "input is not valid UTF-8"};
   }
 
@@ -116,18 +126,41 @@ Result<Decoded> decode(std::string_view bytes, const Limits& limits) {
   pugi::xml_document doc;
   const pugi::xml_parse_result parsed =
       doc.load_buffer(bytes.data(), bytes.size(), kParseOptions,
-                      latin1 ? pugi::encoding_latin1 : pugi::encoding_auto);
+                      latin1 ? pugi::encoding_latin1 : pugi::encoding_utf8);
   if (!parsed) {
     Error e{ErrorKind::kMalformedXml, std::string("XML is not well-formed: ") + parsed.description()};
     line_column(bytes, static_cast<std::size_t>(parsed.offset), e);
     return e;
   }
+  // Top level: one element, no DOCTYPE, no text (pugixml tolerates several roots
+  // and trailing text; a well-formed document has neither).
+  std::size_t roots = 0;
   for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling()) {
-    if (n.type() == pugi::node_doctype) {
-      Error e{ErrorKind::kForbiddenXml, "DOCTYPE is not allowed in a SOAP message"};
+    const auto type = n.type();
+    const char* problem = nullptr;
+    ErrorKind kind = ErrorKind::kMalformedXml;
+    if (type == pugi::node_doctype) {
+      problem = "DOCTYPE is not allowed in a SOAP message";
+      kind = ErrorKind::kForbiddenXml;
+    } else if (type == pugi::node_element && ++roots > 1) {
+      problem = "more than one root element";
+    } else if ((type == pugi::node_pcdata || type == pugi::node_cdata) &&
+               !detail::trim(n.value()).empty()) {
+      problem = "text outside the root element";
+    }
+    if (problem != nullptr) {
+      Error e{kind, problem};
       line_column(bytes, static_cast<std::size_t>(n.offset_debug()), e);
       return e;
     }
+  }
+  if (roots == 0) return Error{ErrorKind::kMalformedXml, "no root element"};
+  // pugixml drops text after the root without a word; a document can only end
+  // in markup (the root's end tag, or a comment or PI after it).
+  if (const std::string_view rest = detail::trim(bytes); rest.back() != '>') {
+    Error e{ErrorKind::kMalformedXml, "text after the root element"};
+    line_column(bytes, std::size_t(rest.data() - bytes.data()) + rest.size() - 1, e);
+    return e;
   }
   pugi::xml_node deepest;
   if (max_depth(doc, limits.max_depth, deepest) > limits.max_depth) {

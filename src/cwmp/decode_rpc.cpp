@@ -217,6 +217,11 @@ std::vector<ParameterValue> RpcDecoder::parameter_values(pugi::xml_node list,
       p.type = ValueType::kUnspecified;
     } else if (auto t = value_type_from_xsi(type.value())) {
       p.type = *t;
+      if (!is_valid_value(p.type, p.value)) {
+        // Kept as sent (the ACS stores what the device said; the agent answers
+        // 9006/9007 for it), but encode() would refuse it: say so.
+        warn(p.name + ": value is not a valid " + std::string(to_string(p.type)));
+      }
     } else {
       warn(p.name + ": unknown xsi:type '" + type.value() + "' read as string");
       p.type = ValueType::kString;

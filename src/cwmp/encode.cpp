@@ -6,7 +6,6 @@
 #include <type_traits>
 
 #include "cwmp/codec.hpp"
-#include "cwmp/events.hpp"
 #include "cwmp/faults.hpp"
 #include "cwmp/schema_patterns.hpp"
 #include "cwmp/values.hpp"
@@ -76,10 +75,11 @@ class Encoder {
     if (value != 0 && value != 1) w_.fail(std::string(name) + " must be 0 or 1");
     num(name, value);
   }
-  void file_type(std::string_view value, bool upload) {
-    const bool ok = upload ? detail::is_valid_upload_file_type(value)
-                           : detail::is_valid_download_file_type(value);
-    if (!ok) w_.fail("FileType '" + std::string(value) + "' does not match the schema pattern");
+  void file_type(std::string_view value, detail::FileTypeUse use) {
+    if (!detail::is_valid_file_type(use, version_, value)) {
+      w_.fail("FileType '" + std::string(value) + "' is not allowed by the CWMP " +
+              std::string(to_string(version_)) + " schema");
+    }
     str("FileType", value, k64);
   }
   void object_name(std::string_view value) {
@@ -106,8 +106,9 @@ class Encoder {
     num("Notification", value);
   }
   void fault_struct(const FaultStruct& f, bool deployment_unit) {
-    const bool ok = deployment_unit ? is_deployment_unit_fault_code(f.fault_code)
-                                    : is_transfer_complete_fault_code(f.fault_code);
+    const bool ok = deployment_unit
+                        ? is_deployment_unit_fault_code(f.fault_code)
+                        : detail::is_valid_transfer_fault_code_for(version_, f.fault_code);
     if (!ok) w_.fail("FaultCode " + std::to_string(f.fault_code) + " is not allowed here");
     num("FaultCode", f.fault_code);
     // FaultString is required (maxLength 256) in the transfer struct, optional
@@ -412,7 +413,7 @@ void Encoder::message(const DeleteObjectResponse& m) {
 void Encoder::message(const Download& m) {
   open_rpc<Download>();
   str("CommandKey", m.command_key, kKey);
-  file_type(m.file_type, false);
+  file_type(m.file_type, detail::FileTypeUse::kDownload);
   str("URL", m.url, k256);
   str("Username", m.username, k256);
   str("Password", m.password, k256);
@@ -501,7 +502,7 @@ void Encoder::message(const GetOptionsResponse& m) {
 void Encoder::message(const Upload& m) {
   open_rpc<Upload>();
   str("CommandKey", m.command_key, kKey);
-  file_type(m.file_type, true);
+  file_type(m.file_type, detail::FileTypeUse::kUpload);
   str("URL", m.url, k256);
   str("Username", m.username, k256);
   str("Password", m.password, k256);
@@ -527,7 +528,7 @@ void Encoder::message(const GetAllQueuedTransfersResponse& m) {
     if (t.state < 1 || t.state > 3) w_.fail("transfer State must be 1, 2 or 3");
     num("State", t.state);
     boolean("IsDownload", t.is_download);
-    file_type(t.file_type, true);
+    file_type(t.file_type, detail::FileTypeUse::kTransfer);
     num("FileSize", t.file_size);
     str("TargetFileName", t.target_file_name, k256);
     w_.close("AllQueuedTransferStruct");
@@ -539,7 +540,7 @@ void Encoder::message(const GetAllQueuedTransfersResponse& m) {
 void Encoder::message(const ScheduleDownload& m) {
   open_rpc<ScheduleDownload>();
   str("CommandKey", m.command_key, kKey);
-  file_type(m.file_type, false);
+  file_type(m.file_type, detail::FileTypeUse::kDownload);
   str("URL", m.url, k256);
   str("Username", m.username, k256);
   str("Password", m.password, k256);
@@ -594,8 +595,9 @@ void Encoder::message(const Inform& m) {
   w_.open_array("Event", "cwmp:EventStruct", m.event.size());
   for (const auto& e : m.event) {
     w_.open("EventStruct");
-    if (!is_valid_event_code(e.event_code)) {
-      w_.fail("EventCode '" + e.event_code + "' does not match the schema pattern");
+    if (!detail::is_valid_event_code_for(version_, e.event_code)) {
+      w_.fail("EventCode '" + e.event_code + "' is not allowed by the CWMP " +
+              std::string(to_string(version_)) + " schema");
     }
     str("EventCode", e.event_code, k64);
     str("CommandKey", e.command_key, kKey);
@@ -631,7 +633,7 @@ void Encoder::message(const AutonomousTransferComplete& m) {
   str("AnnounceURL", m.announce_url, k1024);
   str("TransferURL", m.transfer_url, k1024);
   boolean("IsDownload", m.is_download);
-  file_type(m.file_type, true);
+  file_type(m.file_type, detail::FileTypeUse::kTransfer);
   num("FileSize", m.file_size);
   str("TargetFileName", m.target_file_name, k256);
   w_.open("FaultStruct");
@@ -659,7 +661,7 @@ void Encoder::message(const KickedResponse& m) {
 
 void Encoder::message(const RequestDownload& m) {
   open_rpc<RequestDownload>();
-  file_type(m.file_type, false);
+  file_type(m.file_type, detail::FileTypeUse::kDownload);
   if (m.file_type_arg.size() > 16) w_.fail("FileTypeArg holds at most 16 entries");
   w_.open_array("FileTypeArg", "cwmp:ArgStruct", m.file_type_arg.size());
   for (const auto& a : m.file_type_arg) {
@@ -698,8 +700,9 @@ void Encoder::message(const AutonomousDUStateChangeComplete& m) {
 }
 
 void Encoder::message(const Fault& m) {
-  if (!is_acs_fault_code(m.code) && !is_cpe_fault_code(m.code)) {
-    w_.fail("FaultCode " + std::to_string(m.code) + " is neither an ACS nor a CPE fault code");
+  if (!detail::is_valid_fault_code_for(version_, m.code)) {
+    w_.fail("FaultCode " + std::to_string(m.code) + " is not allowed by the CWMP " +
+            std::string(to_string(version_)) + " schema");
   }
   if (m.faultcode != "Client" && m.faultcode != "Server") {
     w_.fail("faultcode must be Client or Server");
@@ -733,8 +736,8 @@ Result<std::size_t> encode_to(const Envelope& envelope, std::string& out,
                               const EncodeOptions& options) {
   const std::size_t start = out.size();
   if (options.xml_declaration) {
+    // In pretty mode the root's indent() adds the newline after it.
     out.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    if (options.pretty) out.push_back('\n');
   }
   const bool pretty = options.pretty;
   Encoder enc(out, envelope.version, pretty);
@@ -747,6 +750,11 @@ Result<std::size_t> encode_to(const Envelope& envelope, std::string& out,
   w.open("soap-env:Envelope", attrs);
   enc.header(envelope.header);
   w.open("soap-env:Body");
+  if (introduced_in(envelope.body) > envelope.version) {
+    // e.g. ScheduleDownload (1.2) cannot be written in the cwmp-1-0 namespace.
+    w.fail(std::string(method_name(envelope.body)) + " does not exist before CWMP " +
+           std::string(to_string(introduced_in(envelope.body))));
+  }
   enc.body(envelope.body);
   w.close("soap-env:Body");
   w.close("soap-env:Envelope");

@@ -3,9 +3,26 @@
 // any character but CR/LF.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
+#include "cwmp/version.hpp"
+
 namespace cwmp::detail {
+
+// Where a FileType string appears: Download/ScheduleDownload/RequestDownload,
+// Upload, or the transfer lists (GetAllQueuedTransfers, AutonomousTransferComplete).
+enum class FileTypeUse : std::uint8_t { kDownload, kUpload, kTransfer };
+
+// cwmp-1-0.xsd and cwmp-1-1.xsd enumerate file types, event codes and fault codes
+// where cwmp-1-2.xsd has open patterns and ranges; these checks follow the schema
+// of the version being written.
+bool is_valid_file_type(FileTypeUse use, CwmpVersion version, std::string_view s);
+bool is_valid_event_code_for(CwmpVersion version, std::string_view s);
+// cwmp:Fault/FaultCode (ACS or CPE code, as the schema of `version` allows).
+bool is_valid_fault_code_for(CwmpVersion version, std::uint32_t code);
+// TransferCompleteFaultStruct/FaultCode (0 = success).
+bool is_valid_transfer_fault_code_for(CwmpVersion version, std::uint32_t code);
 
 // DownloadFileType / TimeWindowModeValueType: "[1-9]\d*( \S+)+", "X [0-9A-F]{6} .+",
 // "X \S+ .+".

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test (the README's test command; CI runs it).
+#   scripts/test.sh              warnings as errors, RelWithDebInfo, all tests
+#   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build
+#                                (build-asan/), unit and tool tests
+# Needs nothing installed by hand: Debian packages come from scripts/install-deps.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode="${1:-default}"
+"$PWD/scripts/install-deps.sh" all
+
+jobs="$(nproc 2>/dev/null || echo 2)"
+case "$mode" in
+  default)
+    build_dir=build
+    cmake_args=(-DCWMP_WERROR=ON)
+    ;;
+  --sanitize)
+    build_dir=build-asan
+    cmake_args=(-DCWMP_WERROR=ON -DCWMP_SANITIZE=ON -DCWMP_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug)
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    ;;
+  *)
+    echo "usage: $0 [--sanitize]" >&2
+    exit 2
+    ;;
+esac
+
+cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
+ninja -C "$build_dir" -j "$jobs"
+ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"
