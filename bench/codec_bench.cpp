@@ -72,7 +72,9 @@ cwmp::Envelope gpv_response_1000() {
   return env;
 }
 
-std::string bytes_of(const cwmp::Envelope& env) { return cwmp::encode(env).value(); }
+std::string bytes_of(const cwmp::Envelope& env) {
+  return cwmp::encode(env).value();
+}
 
 void set_counters(benchmark::State& state, std::size_t bytes) {
   state.SetItemsProcessed(state.iterations());

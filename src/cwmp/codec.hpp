@@ -19,13 +19,13 @@ namespace cwmp {
 // kResourcesExceeded (sizes, depth, counts) or kInvalidArguments (field lengths).
 struct Limits {
   std::size_t max_body_bytes = 4 * 1024 * 1024;
-  std::uint32_t max_depth = 32;            // element nesting, Envelope = 1
-  std::uint32_t max_list_entries = 100000; // entries of any one array
-  std::uint32_t max_events = 64;           // Inform Event (schema: 0..64)
-  std::uint32_t max_name_length = 256;     // parameter and object names
-  std::uint32_t max_device_id_field = 64;  // DeviceIdStruct fields
-  std::uint32_t max_value_length = 65536;  // one parameter value
-  std::uint32_t max_string_length = 4096;  // any other text field
+  std::uint32_t max_depth = 32;             // element nesting, Envelope = 1
+  std::uint32_t max_list_entries = 100000;  // entries of any one array
+  std::uint32_t max_events = 64;            // Inform Event (schema: 0..64)
+  std::uint32_t max_name_length = 256;      // parameter and object names
+  std::uint32_t max_device_id_field = 64;   // DeviceIdStruct fields
+  std::uint32_t max_value_length = 65536;   // one parameter value
+  std::uint32_t max_string_length = 4096;   // any other text field
 };
 
 struct Decoded {

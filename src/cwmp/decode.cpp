@@ -53,35 +53,26 @@ bool declares_latin1(std::string_view b) {
   return decl.find("iso-8859-1") != std::string::npos || decl.find("latin1") != std::string::npos;
 }
 
-// Depth of the deepest element, without recursion (200,000 nested elements
-// must not blow the stack). Stops early once `limit` is exceeded.
-std::uint32_t max_depth(const pugi::xml_document& doc, std::uint32_t limit,
-                        pugi::xml_node& deepest) {
-  std::uint32_t depth = 0;
-  std::uint32_t max = 0;
-  pugi::xml_node node = doc.first_child();
-  while (node) {
-    if (node.type() == pugi::node_element) {
-      ++depth;
-      if (depth > max) {
-        max = depth;
-        deepest = node;
-        if (max > limit) return max;
-      }
-      if (node.first_child()) {
-        node = node.first_child();
-        continue;
-      }
-      --depth;
-    }
-    while (node && !node.next_sibling()) {
-      node = node.parent();
-      if (node && node.type() == pugi::node_element) --depth;
-    }
-    if (node) node = node.next_sibling();
+// Finds the first element nested deeper than `limit`. pugixml's traverse() walks
+// the tree iteratively (no recursion: 200,000 nested elements cannot blow the
+// stack) and inside the library, which is much cheaper than walking it here
+// through one out-of-line accessor call per step.
+class DepthCheck final : public pugi::xml_tree_walker {
+ public:
+  explicit DepthCheck(std::uint32_t limit) : limit_(static_cast<int>(limit)) {}
+  bool for_each(pugi::xml_node& node) override {
+    // depth() is 0 for the root element's level; the Envelope counts as 1.
+    if (depth() + 1 <= limit_) return true;
+    if (node.type() != pugi::node_element) return true;
+    too_deep_ = node;
+    return false;  // stop the walk
   }
-  return max;
-}
+  pugi::xml_node too_deep() const { return too_deep_; }
+
+ private:
+  int limit_;
+  pugi::xml_node too_deep_;
+};
 
 pugi::xml_node first_element_child(pugi::xml_node node) {
   for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
@@ -128,7 +119,8 @@ Result<Decoded> decode(std::string_view bytes, const Limits& limits) {
       doc.load_buffer(bytes.data(), bytes.size(), kParseOptions,
                       latin1 ? pugi::encoding_latin1 : pugi::encoding_utf8);
   if (!parsed) {
-    Error e{ErrorKind::kMalformedXml, std::string("XML is not well-formed: ") + parsed.description()};
+    Error e{ErrorKind::kMalformedXml,
+            std::string("XML is not well-formed: ") + parsed.description()};
     line_column(bytes, static_cast<std::size_t>(parsed.offset), e);
     return e;
   }
@@ -162,11 +154,12 @@ Result<Decoded> decode(std::string_view bytes, const Limits& limits) {
     line_column(bytes, std::size_t(rest.data() - bytes.data()) + rest.size() - 1, e);
     return e;
   }
-  pugi::xml_node deepest;
-  if (max_depth(doc, limits.max_depth, deepest) > limits.max_depth) {
+  DepthCheck depth(limits.max_depth);
+  doc.traverse(depth);
+  if (const pugi::xml_node deep = depth.too_deep()) {
     Error e{ErrorKind::kResourcesExceeded,
             "elements nested deeper than the limit of " + std::to_string(limits.max_depth)};
-    line_column(bytes, static_cast<std::size_t>(deepest.offset_debug()), e);
+    line_column(bytes, static_cast<std::size_t>(deep.offset_debug()), e);
     return e;
   }
 

@@ -279,7 +279,7 @@ void decode(D& d, const Children& c, ChangeDUState& m) {
   pugi::xml_node parent = c.find("Operations").parent();
   std::uint32_t n = 0;
   for (pugi::xml_node op = parent.first_child(); op && !d.failed(); op = op.next_sibling()) {
-    if (op.type() != pugi::node_element || local_name(op.name()) != "Operations") continue;
+    if (op.type() != pugi::node_element || !name_is(op.name(), "Operations")) continue;
     if (++n > d.limits().max_list_entries) {
       d.fail(ErrorKind::kResourcesExceeded, "too many ChangeDUState Operations", op);
       return;
@@ -298,14 +298,14 @@ void decode(D& d, const Children& c, Inform& m) {
   pugi::xml_node dev = d.field(c, "DeviceId", kStrict, m.kName);
   if (d.failed()) return;
   Children id(dev);
-  m.device_id.manufacturer = d.string(id, "Manufacturer", lim.max_device_id_field, kLenient,
-                                      "DeviceId");
-  m.device_id.oui = std::string(trim(d.string(id, "OUI", lim.max_device_id_field, kStrict,
-                                              "DeviceId")));
-  m.device_id.product_class = d.string(id, "ProductClass", lim.max_device_id_field, kLenient,
-                                       "DeviceId");
-  m.device_id.serial_number = d.string(id, "SerialNumber", lim.max_device_id_field, kStrict,
-                                       "DeviceId");
+  m.device_id.manufacturer =
+      d.string(id, "Manufacturer", lim.max_device_id_field, kLenient, "DeviceId");
+  m.device_id.oui =
+      std::string(trim(d.string(id, "OUI", lim.max_device_id_field, kStrict, "DeviceId")));
+  m.device_id.product_class =
+      d.string(id, "ProductClass", lim.max_device_id_field, kLenient, "DeviceId");
+  m.device_id.serial_number =
+      d.string(id, "SerialNumber", lim.max_device_id_field, kStrict, "DeviceId");
   pugi::xml_node events = d.field(c, "Event", kLenient, m.kName);
   d.for_each_item(events, lim.max_events, "Event", [&](pugi::xml_node item) {
     Children f(item);
@@ -370,7 +370,7 @@ void for_each_result(D& d, const Children& c, F&& f) {
   }
   std::uint32_t n = 0;
   for (pugi::xml_node r = first.parent().first_child(); r && !d.failed(); r = r.next_sibling()) {
-    if (r.type() != pugi::node_element || local_name(r.name()) != "Results") continue;
+    if (r.type() != pugi::node_element || !name_is(r.name(), "Results")) continue;
     if (++n > d.limits().max_list_entries) {
       d.fail(ErrorKind::kResourcesExceeded, "too many Results", r);
       return;
@@ -397,9 +397,8 @@ void decode(D& d, const Children& c, Fault& m) {
   // faultcode is a QName ("Client", "soap-env:Client", "SOAP-ENV:Server"): keep the local part.
   const std::string code = d.string(c, "faultcode", k64, kLenient, "Fault");
   const std::string_view qname = trim(code);
-  m.faultcode = std::string(qname.substr(qname.find(':') == std::string_view::npos
-                                             ? 0
-                                             : qname.find(':') + 1));
+  m.faultcode = std::string(
+      qname.substr(qname.find(':') == std::string_view::npos ? 0 : qname.find(':') + 1));
   m.faultstring = d.string(c, "faultstring", d.limits().max_string_length, kLenient, "Fault");
   pugi::xml_node detail = d.field(c, "detail", kStrict, "Fault");
   if (d.failed()) return;
@@ -411,7 +410,7 @@ void decode(D& d, const Children& c, Fault& m) {
   m.string = d.string(f, "FaultString", d.limits().max_string_length, kOpt, "cwmp:Fault");
   std::uint32_t n = 0;
   for (pugi::xml_node s = cwmp_fault.first_child(); s && !d.failed(); s = s.next_sibling()) {
-    if (s.type() != pugi::node_element || local_name(s.name()) != "SetParameterValuesFault") {
+    if (s.type() != pugi::node_element || !name_is(s.name(), "SetParameterValuesFault")) {
       continue;
     }
     if (++n > d.limits().max_list_entries) {

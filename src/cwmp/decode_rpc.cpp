@@ -58,8 +58,8 @@ pugi::xml_node RpcDecoder::field(const Children& c, std::string_view name, Need 
   pugi::xml_node n = c.find(name);
   if (n || need == kOpt) return n;
   if (need == kStrict) {
-    fail(ErrorKind::kInvalidArguments, std::string(context) + ": required element " +
-                                           std::string(name) + " is missing");
+    fail(ErrorKind::kInvalidArguments,
+         std::string(context) + ": required element " + std::string(name) + " is missing");
   } else {
     warn(std::string(context) + ": element " + std::string(name) + " is missing; default used");
   }
@@ -104,8 +104,9 @@ std::uint32_t RpcDecoder::unsigned_int(const Children& c, std::string_view name,
     warn(std::string(context) + ": " + std::string(name) + " is empty; 0 used");
     return 0;
   }
-  fail(ErrorKind::kInvalidArguments, std::string(context) + ": " + std::string(name) + " '" +
-                                         std::string(v.substr(0, 64)) + "' is not an unsignedInt",
+  fail(ErrorKind::kInvalidArguments,
+       std::string(context) + ": " + std::string(name) + " '" + std::string(v.substr(0, 64)) +
+           "' is not an unsignedInt",
        n);
   return 0;
 }
@@ -120,8 +121,9 @@ std::int32_t RpcDecoder::integer(const Children& c, std::string_view name, Need 
     warn(std::string(context) + ": " + std::string(name) + " is empty; 0 used");
     return 0;
   }
-  fail(ErrorKind::kInvalidArguments, std::string(context) + ": " + std::string(name) + " '" +
-                                         std::string(v.substr(0, 64)) + "' is not an int",
+  fail(ErrorKind::kInvalidArguments,
+       std::string(context) + ": " + std::string(name) + " '" + std::string(v.substr(0, 64)) +
+           "' is not an int",
        n);
   return 0;
 }
@@ -142,8 +144,9 @@ bool RpcDecoder::boolean(const Children& c, std::string_view name, Need need,
     warn(std::string(context) + ": " + std::string(name) + " written as '" + std::string(t) + "'");
     return false;
   }
-  fail(ErrorKind::kInvalidArguments, std::string(context) + ": " + std::string(name) + " '" +
-                                         std::string(v.substr(0, 64)) + "' is not a boolean",
+  fail(ErrorKind::kInvalidArguments,
+       std::string(context) + ": " + std::string(name) + " '" + std::string(v.substr(0, 64)) +
+           "' is not a boolean",
        n);
   return false;
 }
@@ -188,10 +191,9 @@ std::vector<ParameterValue> RpcDecoder::parameter_values(pugi::xml_node list,
     pugi::xml_node value_node;
     for (pugi::xml_node f = item.first_child(); f; f = f.next_sibling()) {
       if (f.type() != pugi::node_element) continue;
-      const std::string_view ln = local_name(f.name());
-      if (ln == "Name" && !name_node) {
+      if (!name_node && name_is(f.name(), "Name")) {
         name_node = f;
-      } else if (ln == "Value" && !value_node) {
+      } else if (!value_node && name_is(f.name(), "Value")) {
         value_node = f;
       }
     }
@@ -259,8 +261,8 @@ OpResult RpcDecoder::op_result(const Children& c) {
   r.version = string(c, "Version", k64, kLenient, ctx);
   r.current_state = string(c, "CurrentState", k64, kLenient, ctx);
   r.resolved = boolean(c, "Resolved", kLenient, ctx);
-  r.execution_unit_ref_list = string(c, "ExecutionUnitRefList", limits_.max_string_length,
-                                     kLenient, ctx);
+  r.execution_unit_ref_list =
+      string(c, "ExecutionUnitRefList", limits_.max_string_length, kLenient, ctx);
   r.start_time = date_time(c, "StartTime", kLenient, ctx);
   r.complete_time = date_time(c, "CompleteTime", kLenient, ctx);
   r.fault = fault_struct(c.find("Fault"), ctx);
@@ -318,7 +320,7 @@ CwmpNamespace RpcDecoder::detect_namespace(pugi::xml_node rpc, pugi::xml_node he
   if (auto ns = ns_of(rpc)) return *ns;
   if (const char* uri = namespace_of(rpc); uri && std::string_view(uri) == kSoapEnvelopeNs) {
     for (pugi::xml_node d = rpc.first_child(); d; d = d.next_sibling()) {
-      if (local_name(d.name()) != "detail") continue;
+      if (!name_is(d.name(), "detail")) continue;
       for (pugi::xml_node f = d.first_child(); f; f = f.next_sibling()) {
         if (f.type() == pugi::node_element) {
           if (auto ns = ns_of(f)) return *ns;

@@ -42,15 +42,14 @@ class RpcDecoder {
   std::string_view text(pugi::xml_node node) { return text_of(node, scratch_); }
   std::string string(const Children& c, std::string_view name, std::uint32_t max, Need need,
                      std::string_view context);
-  std::optional<std::string> opt_string(const Children& c, std::string_view name,
-                                        std::uint32_t max, std::string_view context);
+  std::optional<std::string> opt_string(const Children& c, std::string_view name, std::uint32_t max,
+                                        std::string_view context);
   std::uint32_t unsigned_int(const Children& c, std::string_view name, Need need,
                              std::string_view context);
   std::int32_t integer(const Children& c, std::string_view name, Need need,
                        std::string_view context);
   bool boolean(const Children& c, std::string_view name, Need need, std::string_view context);
-  DateTime date_time(const Children& c, std::string_view name, Need need,
-                     std::string_view context);
+  DateTime date_time(const Children& c, std::string_view name, Need need, std::string_view context);
   void check_length(std::string_view value, std::uint32_t max, std::string_view what,
                     pugi::xml_node at);
 

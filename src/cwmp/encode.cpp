@@ -138,7 +138,7 @@ class Encoder {
   }
   // Messages without arguments.
   template <typename T>
-    requires std::is_empty_v<T>
+  requires std::is_empty_v<T>
   void message(const T&) {
     name_.assign("cwmp:");
     name_.append(T::kName);
@@ -758,7 +758,8 @@ Result<std::size_t> encode_to(const Envelope& envelope, std::string& out,
   enc.body(envelope.body);
   w.close("soap-env:Body");
   w.close("soap-env:Envelope");
-  if (pretty) out.push_back('\n');
+  if (pretty) w.raw("\n");
+  w.finish();
   if (w.failed()) {
     out.resize(start);
     return Error{ErrorKind::kInvalidArguments,

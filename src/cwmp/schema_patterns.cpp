@@ -10,10 +10,18 @@ namespace cwmp::detail {
 
 namespace {
 
-constexpr bool is_xml_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool is_upper_hex(char c) { return is_digit(c) || (c >= 'A' && c <= 'F'); }
-constexpr bool is_hex(char c) { return is_upper_hex(c) || (c >= 'a' && c <= 'f'); }
+constexpr bool is_xml_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+constexpr bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+constexpr bool is_upper_hex(char c) {
+  return is_digit(c) || (c >= 'A' && c <= 'F');
+}
+constexpr bool is_hex(char c) {
+  return is_upper_hex(c) || (c >= 'a' && c <= 'f');
+}
 
 // "( \S+)+" over the whole of `s`: one or more words, each preceded by exactly one space.
 bool is_space_separated_words(std::string_view s) {
@@ -75,11 +83,20 @@ constexpr std::array<std::string_view, 2> kUploadTypes10 = {"1 Vendor Configurat
 constexpr std::array<std::string_view, 4> kTransferTypes11 = {
     "1 Firmware Upgrade Image", "2 Web Content", "3 Vendor Configuration File",
     "4 Vendor Log File"};
-constexpr std::array<std::string_view, 14> kEvents10 = {
-    "0 BOOTSTRAP",      "1 BOOT",          "2 PERIODIC",          "3 SCHEDULED",
-    "4 VALUE CHANGE",   "5 KICKED",        "6 CONNECTION REQUEST", "7 TRANSFER COMPLETE",
-    "8 DIAGNOSTICS COMPLETE", "9 REQUEST DOWNLOAD", "M Reboot", "M ScheduleInform",
-    "M Download",       "M Upload"};
+constexpr std::array<std::string_view, 14> kEvents10 = {"0 BOOTSTRAP",
+                                                        "1 BOOT",
+                                                        "2 PERIODIC",
+                                                        "3 SCHEDULED",
+                                                        "4 VALUE CHANGE",
+                                                        "5 KICKED",
+                                                        "6 CONNECTION REQUEST",
+                                                        "7 TRANSFER COMPLETE",
+                                                        "8 DIAGNOSTICS COMPLETE",
+                                                        "9 REQUEST DOWNLOAD",
+                                                        "M Reboot",
+                                                        "M ScheduleInform",
+                                                        "M Download",
+                                                        "M Upload"};
 
 }  // namespace
 
@@ -124,9 +141,13 @@ bool is_valid_transfer_fault_code_for(CwmpVersion version, std::uint32_t code) {
   return is_transfer_complete_fault_code(code);
 }
 
-bool is_valid_download_file_type(std::string_view s) { return is_numbered(s) || is_vendor(s); }
+bool is_valid_download_file_type(std::string_view s) {
+  return is_numbered(s) || is_vendor(s);
+}
 
-bool is_valid_upload_file_type(std::string_view s) { return is_numbered(s) || is_vendor(s); }
+bool is_valid_upload_file_type(std::string_view s) {
+  return is_numbered(s) || is_vendor(s);
+}
 
 bool is_valid_du_uuid(std::string_view s) {
   if (s.size() != 36) return false;

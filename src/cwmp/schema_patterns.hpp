@@ -30,7 +30,9 @@ bool is_valid_download_file_type(std::string_view s);
 // UploadFileType / TransferFileType: as above plus "[1-9]\d*( \S+)+ [1-9]\d*".
 // (The extra pattern is already matched by the first one: "( \S+)+" covers it.)
 bool is_valid_upload_file_type(std::string_view s);
-inline bool is_valid_window_mode(std::string_view s) { return is_valid_download_file_type(s); }
+inline bool is_valid_window_mode(std::string_view s) {
+  return is_valid_download_file_type(s);
+}
 // DeploymentUnitUUID: 8-4-4-4-12 hex digits.
 bool is_valid_du_uuid(std::string_view s);
 // OUI: exactly 6 of [0-9A-F].

@@ -764,11 +764,18 @@ bool is_valid_value(ValueType type, std::string_view text) {
 }
 
 // Unicode 15 §3.9 Table 3-7 (well-formed UTF-8 byte sequences). ASCII runs are
-// skipped 8 bytes at a time.
+// skipped 32, then 8 bytes at a time.
 bool is_valid_utf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* const end = p + text.size();
   while (p < end) {
+    // SOAP is nearly all ASCII: test 32 bytes per step while it lasts.
+    while (end - p >= 32) {
+      std::uint64_t c[4];
+      std::memcpy(c, p, sizeof c);
+      if (((c[0] | c[1] | c[2] | c[3]) & 0x8080808080808080ULL) != 0) break;
+      p += 32;
+    }
     if (end - p >= 8) {
       std::uint64_t chunk;
       std::memcpy(&chunk, p, sizeof chunk);

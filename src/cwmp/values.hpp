@@ -57,8 +57,8 @@ struct DateTime {
   std::uint8_t hour = 0;
   std::uint8_t minute = 0;
   std::uint8_t second = 0;
-  std::uint32_t nanosecond = 0;     // fraction of the second
-  std::uint8_t fraction_digits = 0; // how many digits to print (0..9)
+  std::uint32_t nanosecond = 0;      // fraction of the second
+  std::uint8_t fraction_digits = 0;  // how many digits to print (0..9)
   Zone zone = Zone::kUtc;
   std::int16_t offset_minutes = 0;  // for kOffset, e.g. +02:00 -> 120
 

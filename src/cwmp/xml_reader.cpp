@@ -7,8 +7,7 @@ const char* resolve_namespace(pugi::xml_node node, std::string_view prefix) {
     for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
       const char* n = a.name();
       if (std::strncmp(n, "xmlns", 5) != 0) continue;
-      if (prefix.empty() ? n[5] == '\0'
-                         : (n[5] == ':' && std::string_view(n + 6) == prefix)) {
+      if (prefix.empty() ? n[5] == '\0' : (n[5] == ':' && std::string_view(n + 6) == prefix)) {
         return a.value();
       }
     }
@@ -18,7 +17,7 @@ const char* resolve_namespace(pugi::xml_node node, std::string_view prefix) {
 
 pugi::xml_attribute find_attribute(pugi::xml_node node, std::string_view name) {
   for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
-    if (local_name(a.name()) == name) return a;
+    if (name_is(a.name(), name)) return a;
   }
   return {};
 }
@@ -62,17 +61,13 @@ Children::Children(pugi::xml_node parent) {
       overflowed_ = true;
       break;
     }
-    const std::string_view name = local_name(c.name());
-    items_[size_++] = {name.data(), name.size(), c.internal_object()};
+    items_[size_++] = {c.name(), c.internal_object()};
   }
 }
 
 pugi::xml_node Children::find(std::string_view name) const {
   for (std::size_t i = 0; i < size_; ++i) {
-    const Item& it = items_[i];
-    if (it.name_size == name.size() && std::memcmp(it.name, name.data(), name.size()) == 0) {
-      return pugi::xml_node(it.node);
-    }
+    if (name_is(items_[i].qname, name)) return pugi::xml_node(items_[i].node);
   }
   return {};
 }

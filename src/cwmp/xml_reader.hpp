@@ -19,6 +19,25 @@ inline std::string_view local_name(const char* qname) {
   return colon ? std::string_view(colon + 1) : std::string_view(qname);
 }
 
+// qname == name or qname == "<prefix>:" + name, without strlen/strchr in the
+// usual case: CWMP child elements are unqualified, so most names match (or
+// differ) in their first characters.
+// (Inline loops: the libc calls cost more than the few bytes they compare.)
+inline bool name_is(const char* qname, std::string_view name) {
+  const char* q = qname;
+  std::size_t i = 0;
+  while (i < name.size() && q[i] == name[i]) ++i;
+  if (i == name.size() && q[i] == '\0') return true;
+  // Not an unprefixed match: skip a prefix, if any, and compare the rest.
+  while (*q != '\0' && *q != ':') ++q;
+  if (*q != ':') return false;
+  ++q;
+  for (i = 0; i < name.size(); ++i) {
+    if (q[i] != name[i]) return false;
+  }
+  return q[name.size()] == '\0';
+}
+
 inline std::string_view prefix_of(const char* qname) {
   const char* colon = std::strchr(qname, ':');
   return colon ? std::string_view(qname, std::size_t(colon - qname)) : std::string_view();
@@ -57,8 +76,7 @@ class Children {
   // Deliberately left uninitialised: only [0, size_) is ever read, and this
   // object is built for every struct of every message (hot path).
   struct Item {
-    const char* name;
-    std::size_t name_size;
+    const char* qname;
     pugi::xml_node_struct* node;
   };
   Item items_[kCapacity];
