@@ -14,11 +14,12 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 case "$mode" in
   default)
     build_dir=build
-    cmake_args=(-DCWMP_WERROR=ON)
+    cmake_args=(-DCWMP_WERROR=ON -DCWMP_BUILD_TESTS=ON -DCWMP_BUILD_BENCH=ON)
     ;;
   --sanitize)
     build_dir=build-asan
-    cmake_args=(-DCWMP_WERROR=ON -DCWMP_SANITIZE=ON -DCWMP_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug)
+    cmake_args=(-DCWMP_WERROR=ON -DCWMP_SANITIZE=ON -DCWMP_BUILD_TESTS=ON -DCWMP_BUILD_BENCH=OFF
+                -DCMAKE_BUILD_TYPE=Debug)
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
     ;;

@@ -11,16 +11,6 @@ namespace cwmp::detail {
 
 namespace {
 
-using Need = RpcDecoder::Need;
-constexpr Need kOpt = Need::kOptional;
-constexpr Need kLenient = Need::kLenient;
-constexpr Need kStrict = Need::kStrict;
-
-constexpr std::uint32_t kKeyLen = 32;
-constexpr std::uint32_t k64 = 64;
-constexpr std::uint32_t k256 = 256;
-constexpr std::uint32_t k1024 = 1024;
-
 using D = RpcDecoder;
 
 // --- shared pieces ----------------------------------------------------------

@@ -9,17 +9,6 @@ namespace {
 
 constexpr std::string_view kSoapEnvelopeNs = "http://schemas.xmlsoap.org/soap/envelope/";
 
-using Need = RpcDecoder::Need;
-constexpr Need kOpt = Need::kOptional;
-constexpr Need kLenient = Need::kLenient;
-constexpr Need kStrict = Need::kStrict;
-
-// Schema maxLength facets (cwmp-1-2.xsd).
-constexpr std::uint32_t kKeyLen = 32;
-constexpr std::uint32_t k64 = 64;
-constexpr std::uint32_t k256 = 256;
-constexpr std::uint32_t k1024 = 1024;
-
 bool is_true_attr(pugi::xml_attribute a) {
   const std::string_view v = trim(a.value());
   return v == "1" || v == "true";
@@ -94,38 +83,33 @@ std::optional<std::string> RpcDecoder::opt_string(const Children& c, std::string
   return string(c, name, max, kOpt, context);
 }
 
-std::uint32_t RpcDecoder::unsigned_int(const Children& c, std::string_view name, Need need,
-                                       std::string_view context) {
+template <typename Int>
+Int RpcDecoder::number(const Children& c, std::string_view name, Need need,
+                       std::string_view context, std::optional<Int> (*parse)(std::string_view),
+                       std::string_view type_name) {
   pugi::xml_node n = field(c, name, need, context);
   if (!n) return 0;
   const std::string_view v = text(n);
-  if (auto parsed = parse_unsigned_int(v)) return *parsed;
+  if (auto parsed = parse(v)) return *parsed;
   if (trim(v).empty() && need != kStrict) {
     warn(std::string(context) + ": " + std::string(name) + " is empty; 0 used");
     return 0;
   }
   fail(ErrorKind::kInvalidArguments,
        std::string(context) + ": " + std::string(name) + " '" + std::string(v.substr(0, 64)) +
-           "' is not an unsignedInt",
+           "' is not an " + std::string(type_name),
        n);
   return 0;
 }
 
+std::uint32_t RpcDecoder::unsigned_int(const Children& c, std::string_view name, Need need,
+                                       std::string_view context) {
+  return number<std::uint32_t>(c, name, need, context, &parse_unsigned_int, "unsignedInt");
+}
+
 std::int32_t RpcDecoder::integer(const Children& c, std::string_view name, Need need,
                                  std::string_view context) {
-  pugi::xml_node n = field(c, name, need, context);
-  if (!n) return 0;
-  const std::string_view v = text(n);
-  if (auto parsed = parse_int(v)) return *parsed;
-  if (trim(v).empty() && need != kStrict) {
-    warn(std::string(context) + ": " + std::string(name) + " is empty; 0 used");
-    return 0;
-  }
-  fail(ErrorKind::kInvalidArguments,
-       std::string(context) + ": " + std::string(name) + " '" + std::string(v.substr(0, 64)) +
-           "' is not an int",
-       n);
-  return 0;
+  return number<std::int32_t>(c, name, need, context, &parse_int, "int");
 }
 
 bool RpcDecoder::boolean(const Children& c, std::string_view name, Need need,

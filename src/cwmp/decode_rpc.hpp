@@ -19,6 +19,12 @@ namespace cwmp::detail {
 // cwmp-1-2 namespace (cwmp-1-3.xsd / cwmp-1-4.xsd; CWMP-FACTS §0).
 CwmpVersion detect_version(CwmpNamespace ns, const Header& header);
 
+// Schema maxLength facets (cwmp-1-2.xsd) the decoders check.
+inline constexpr std::uint32_t kKeyLen = 32;  // CommandKey, ParameterKey
+inline constexpr std::uint32_t k64 = 64;
+inline constexpr std::uint32_t k256 = 256;
+inline constexpr std::uint32_t k1024 = 1024;
+
 class RpcDecoder {
  public:
   RpcDecoder(const Limits& limits, std::string_view input, std::vector<std::string>& warnings)
@@ -50,6 +56,9 @@ class RpcDecoder {
                        std::string_view context);
   bool boolean(const Children& c, std::string_view name, Need need, std::string_view context);
   DateTime date_time(const Children& c, std::string_view name, Need need, std::string_view context);
+  template <typename Int>
+  Int number(const Children& c, std::string_view name, Need need, std::string_view context,
+             std::optional<Int> (*parse)(std::string_view), std::string_view type_name);
   void check_length(std::string_view value, std::uint32_t max, std::string_view what,
                     pugi::xml_node at);
 
@@ -85,5 +94,10 @@ class RpcDecoder {
   std::optional<Error> error_;
   std::string scratch_;
 };
+
+// Shorthands for the per-field Need of the decoders.
+inline constexpr RpcDecoder::Need kOpt = RpcDecoder::Need::kOptional;
+inline constexpr RpcDecoder::Need kLenient = RpcDecoder::Need::kLenient;
+inline constexpr RpcDecoder::Need kStrict = RpcDecoder::Need::kStrict;
 
 }  // namespace cwmp::detail

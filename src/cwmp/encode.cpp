@@ -82,6 +82,17 @@ class Encoder {
     }
     str("FileType", value, k64);
   }
+  // The leading fields Download and ScheduleDownload share, in schema order.
+  template <typename T>
+  void download_fields(const T& m) {
+    str("CommandKey", m.command_key, kKey);
+    file_type(m.file_type, detail::FileTypeUse::kDownload);
+    str("URL", m.url, k256);
+    str("Username", m.username, k256);
+    str("Password", m.password, k256);
+    num("FileSize", m.file_size);
+    str("TargetFileName", m.target_file_name, k256);
+  }
   void object_name(std::string_view value) {
     if (value.empty() || value.back() != '.') w_.fail("ObjectName must end in '.'");
     str("ObjectName", value, kName);
@@ -412,13 +423,7 @@ void Encoder::message(const DeleteObjectResponse& m) {
 
 void Encoder::message(const Download& m) {
   open_rpc<Download>();
-  str("CommandKey", m.command_key, kKey);
-  file_type(m.file_type, detail::FileTypeUse::kDownload);
-  str("URL", m.url, k256);
-  str("Username", m.username, k256);
-  str("Password", m.password, k256);
-  num("FileSize", m.file_size);
-  str("TargetFileName", m.target_file_name, k256);
+  download_fields(m);
   num("DelaySeconds", m.delay_seconds);
   str("SuccessURL", m.success_url, k256);
   str("FailureURL", m.failure_url, k256);
@@ -539,13 +544,7 @@ void Encoder::message(const GetAllQueuedTransfersResponse& m) {
 
 void Encoder::message(const ScheduleDownload& m) {
   open_rpc<ScheduleDownload>();
-  str("CommandKey", m.command_key, kKey);
-  file_type(m.file_type, detail::FileTypeUse::kDownload);
-  str("URL", m.url, k256);
-  str("Username", m.username, k256);
-  str("Password", m.password, k256);
-  num("FileSize", m.file_size);
-  str("TargetFileName", m.target_file_name, k256);
+  download_fields(m);
   if (m.time_window_list.empty() || m.time_window_list.size() > 2) {
     w_.fail("TimeWindowList holds 1 or 2 entries");
   }

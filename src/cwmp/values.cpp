@@ -776,6 +776,7 @@ bool is_valid_utf8(std::string_view text) {
       if (((c[0] | c[1] | c[2] | c[3]) & 0x8080808080808080ULL) != 0) break;
       p += 32;
     }
+    if (p == end) break;
     if (end - p >= 8) {
       std::uint64_t chunk;
       std::memcpy(&chunk, p, sizeof chunk);

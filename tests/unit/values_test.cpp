@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -809,6 +811,17 @@ TEST(ValuesUtf8, InvalidByteAtEveryOffsetOfLongText) {
     EXPECT_FALSE(is_valid_utf8(bad)) << i;
     std::string truncated = ascii.substr(0, i) + "\xE2\x82";
     EXPECT_FALSE(is_valid_utf8(truncated)) << i;
+  }
+}
+
+TEST(ValuesUtf8, AsciiRunsOfEveryLengthUpToThreeStrides) {
+  // The 32-byte stride must stop exactly at the end (an ASCII text whose length
+  // is a multiple of 32 once read one byte past it; ASan builds catch that).
+  for (std::size_t n = 0; n <= 100; ++n) {
+    const std::string ascii(n, 'a');
+    const auto heap = std::make_unique<char[]>(n);  // exact-size buffer for ASan
+    std::memcpy(heap.get(), ascii.data(), n);
+    EXPECT_TRUE(is_valid_utf8(std::string_view(heap.get(), n))) << n;
   }
 }
 
