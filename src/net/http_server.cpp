@@ -1,0 +1,450 @@
+#include "net/http_server.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <charconv>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "net/compression.hpp"
+
+namespace net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
+// After an error response the peer may still be sending the request we refused; reading
+// (and dropping) a little of it before closing keeps the kernel from answering with a
+// RST that would destroy our response in the peer's receive buffer.
+constexpr std::chrono::milliseconds kLingerTime{500};
+constexpr std::size_t kLingerBytes = 1024 * 1024;
+constexpr std::chrono::milliseconds kTlsShutdownTime{1000};
+constexpr std::chrono::milliseconds kStopPoll{10};
+// Handlers may ignore the closed socket for a while; stop() stops waiting for them after this.
+constexpr std::chrono::milliseconds kStopExtra{1000};
+
+// The streams of one connection. Shared by the connection coroutine and the closures
+// stop() posts to the connection's strand, so closing never touches a destroyed socket.
+struct Connection {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  bool busy = false;  // between a complete request and its written response
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  void close() {
+    error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
+  }
+};
+
+std::string peer_subject(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) return {};
+  std::string out;
+  if (SSL_get_verify_result(ssl) == X509_V_OK) {
+    if (BIO* bio = BIO_new(BIO_s_mem())) {
+      if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+        char* data = nullptr;
+        const long len = BIO_get_mem_data(bio, &data);
+        if (len > 0) out.assign(data, static_cast<std::size_t>(len));
+      }
+      BIO_free(bio);
+    }
+  }
+  X509_free(cert);
+  return out;
+}
+
+HttpResponse make_error(http::status status, unsigned version, std::string_view text) {
+  HttpResponse res{status, version};
+  res.set(http::field::content_type, "text/plain");
+  res.body() = std::string(text) + "\n";
+  return res;
+}
+
+tcp::endpoint parse_endpoint(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) {
+    throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                            "listen address must be ADDR:PORT: '" + text + "'");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  const char* first = text.data() + colon + 1;
+  const char* last = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(first, last, port);
+  if (ec != std::errc() || ptr != last || port > 65535) {
+    throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                            "bad port in listen address '" + text + "'");
+  }
+  error_code addr_ec;
+  const auto address = asio::ip::make_address(host, addr_ec);
+  if (addr_ec) throw std::system_error(addr_ec, "bad listen address '" + text + "'");
+  return {address, static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
+  struct Entry {
+    asio::any_io_executor executor;
+    std::weak_ptr<Connection> connection;
+  };
+
+  Impl(asio::io_context& io_in, Handler handler_in, ServerOptions options_in)
+      : io(io_in),
+        strand(asio::make_strand(io_in)),
+        handler(std::move(handler_in)),
+        options(std::move(options_in)) {}
+
+  asio::io_context& io;
+  asio::strand<asio::io_context::executor_type> strand;  // acceptors and stop
+  Handler handler;
+  ServerOptions options;
+
+  mutable std::mutex mutex;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::unordered_map<std::uint64_t, Entry> connections;
+  std::size_t active = 0;     // connections served normally
+  std::size_t rejecting = 0;  // connections being answered 503
+  std::atomic<bool> stopping{false};
+  std::uint64_t next_id = 1;
+
+  // Connections that get a 503 are bounded too, or a flood would still exhaust descriptors.
+  std::size_t reject_cap() const { return options.max_connections / 4 + 16; }
+
+  void unregister(std::uint64_t id, bool rejected) {
+    std::lock_guard lock(mutex);
+    connections.erase(id);
+    --(rejected ? rejecting : active);
+  }
+
+  // Posts `f(connection)` to every live connection's strand.
+  template <class F>
+  void for_each_connection(F f) {
+    std::lock_guard lock(mutex);
+    for (auto& [id, entry] : connections) {
+      asio::post(entry.executor, [weak = entry.connection, f] {
+        if (auto c = weak.lock()) f(*c);
+      });
+    }
+  }
+
+  // Static with `self` as a parameter: the frame owns the Impl from its creation on.
+  static asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self,
+                                           std::shared_ptr<tcp::acceptor> acceptor,
+                                           std::shared_ptr<ssl::context> tls) {
+    Impl& me = *self;
+    for (;;) {
+      auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(me.io), kUse);
+      if (me.stopping || !acceptor->is_open()) co_return;
+      if (ec) {
+        // Out of descriptors and the like: back off instead of spinning.
+        asio::steady_timer timer(me.strand, std::chrono::milliseconds(50));
+        co_await timer.async_wait(kUse);
+        continue;
+      }
+      bool rejected = false;
+      std::uint64_t id = 0;
+      {
+        std::lock_guard lock(me.mutex);
+        rejected = me.active >= me.options.max_connections;
+        if (rejected && me.rejecting >= me.reject_cap()) continue;  // the socket closes here
+        ++(rejected ? me.rejecting : me.active);
+        id = me.next_id++;
+      }
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor,
+                     run_connection(self, tcp::socket(std::move(socket)), tls, id, rejected),
+                     asio::detached);
+    }
+  }
+
+  static asio::awaitable<void> run_connection(std::shared_ptr<Impl> self, tcp::socket socket,
+                                              std::shared_ptr<ssl::context> tls, std::uint64_t id,
+                                              bool rejected) {
+    ConnectionInfo info;
+    info.connection_id = id;
+    info.is_tls = tls != nullptr;
+    error_code ec;
+    if (auto remote = socket.remote_endpoint(ec); !ec) {
+      info.remote_address = remote.address().to_string();
+      info.remote_port = remote.port();
+    }
+    if (auto local = socket.local_endpoint(ec); !ec) info.local_port = local.port();
+
+    auto conn = std::make_shared<Connection>();
+    if (tls) {
+      conn->tls.emplace(std::move(socket), *tls);
+    } else {
+      conn->plain.emplace(std::move(socket));
+    }
+    {
+      std::lock_guard lock(self->mutex);
+      self->connections[id] = {conn->lowest().get_executor(), conn};
+    }
+    // stop() may have run between accept and registration.
+    if (self->stopping) conn->close();
+
+    try {
+      if (conn->tls) {
+        conn->lowest().expires_after(self->options.tls_handshake_timeout);
+        auto [hs_ec] = co_await conn->tls->async_handshake(ssl::stream_base::server, kUse);
+        if (!hs_ec) {
+          info.peer_subject = peer_subject(conn->tls->native_handle());
+          if (co_await self->serve(*conn->tls, *conn, info, rejected)) {
+            conn->lowest().expires_after(kTlsShutdownTime);
+            co_await conn->tls->async_shutdown(kUse);
+          }
+        }
+      } else if (co_await self->serve(*conn->plain, *conn, info, rejected)) {
+        conn->plain->socket().shutdown(tcp::socket::shutdown_send, ec);
+      }
+    } catch (const std::exception&) {
+      // Nothing in here should throw; if it does, this connection ends, not the server.
+    }
+    conn->close();
+    self->unregister(id, rejected);
+  }
+
+  // Serves requests until the connection should end. Returns true when the stream is in
+  // a state where an orderly (TLS) shutdown makes sense.
+  template <class Stream>
+  asio::awaitable<bool> serve(Stream& stream, Connection& conn, const ConnectionInfo& info,
+                              bool rejected) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      if (stopping) co_return true;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      parser.body_limit(options.body_limit);
+      // One deadline for the whole request: idle wait, headers and body alike.
+      conn.lowest().expires_after(options.read_timeout);
+      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUse);
+      if (!ec && parser.get()[http::field::expect] == "100-continue" && !rejected) {
+        // curl and some agents wait for this before sending a body.
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, wn] = co_await asio::async_write(
+            stream, asio::buffer(kContinue.data(), kContinue.size()), kUse);
+        ec = wec;
+      }
+      if (!ec && !parser.is_done()) {
+        auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kUse);
+        ec = bec;
+      }
+      if (ec) co_return co_await on_read_error(stream, conn, ec);
+
+      conn.busy = true;
+      Request request = parser.release();
+      const bool keep_alive = request.keep_alive();
+      Response response = co_await respond(request, info, rejected);
+      const bool close = response.close || !keep_alive || rejected || stopping;
+      finish(response.message, request.version(), close);
+      conn.lowest().expires_after(options.write_timeout);
+      auto [wec, wn] = co_await http::async_write(stream, response.message, kUse);
+      conn.busy = false;
+      if (wec) co_return false;
+      if (close) co_return true;
+    }
+  }
+
+  asio::awaitable<Response> respond(Request& request, const ConnectionInfo& info, bool rejected) {
+    if (rejected) {
+      Response r{
+          make_error(http::status::service_unavailable, request.version(), "too many connections"),
+          true};
+      r.message.set(http::field::retry_after, std::to_string(options.retry_after.count()));
+      co_return r;
+    }
+    if (auto error = decode_body(request)) co_return Response{std::move(*error), true};
+    try {
+      co_return co_await handler(request, info);
+    } catch (const std::exception&) {
+    }
+    co_return Response{
+        make_error(http::status::internal_server_error, request.version(), "internal error"),
+        false};
+  }
+
+  // Replaces a gzip/deflate body by its decoding; an error response if that fails.
+  std::optional<HttpResponse> decode_body(Request& request) const {
+    const auto it = request.find(http::field::content_encoding);
+    if (it == request.end()) return std::nullopt;
+    const auto coding =
+        parse_content_coding(std::string_view(it->value().data(), it->value().size()));
+    if (!coding) {
+      return make_error(http::status::unsupported_media_type, request.version(),
+                        "unsupported Content-Encoding");
+    }
+    if (*coding != ContentCoding::kIdentity) {
+      auto decoded = decompress(request.body(), *coding, options.decoded_body_limit);
+      if (decoded.status == DecompressStatus::kTooLarge) {
+        return make_error(http::status::payload_too_large, request.version(),
+                          "decoded body too large");
+      }
+      if (decoded.status == DecompressStatus::kCorrupt) {
+        return make_error(http::status::bad_request, request.version(), "corrupt body encoding");
+      }
+      request.body() = std::move(decoded.data);
+    }
+    request.erase(http::field::content_encoding);
+    request.content_length(request.body().size());
+    return std::nullopt;
+  }
+
+  void finish(HttpResponse& message, unsigned version, bool close) const {
+    message.version(version);
+    message.keep_alive(!close);
+    if (!options.server_header.empty() && message.find(http::field::server) == message.end()) {
+      message.set(http::field::server, options.server_header);
+    }
+    try {
+      message.prepare_payload();
+    } catch (const std::exception&) {
+      // A body on a 1xx/204/304: the handler's bug; send the status without the body.
+      message.body().clear();
+      message.prepare_payload();
+    }
+  }
+
+  template <class Stream>
+  asio::awaitable<bool> on_read_error(Stream& stream, Connection& conn, error_code ec) {
+    std::optional<http::status> status;
+    if (ec == http::error::body_limit) {
+      status = http::status::payload_too_large;
+    } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+      status = http::status::request_header_fields_too_large;
+    } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+               ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      status = http::status::bad_request;
+    }
+    if (!status) co_return ec == http::error::end_of_stream;  // timeout, reset, EOF mid-request
+
+    HttpResponse res = make_error(*status, 11, http::obsolete_reason(*status));
+    finish(res, 11, true);
+    conn.lowest().expires_after(options.write_timeout);
+    auto [wec, wn] = co_await http::async_write(stream, res, kUse);
+    if (wec) co_return false;
+    // Linger: half-close, then drop what the peer still sends, briefly (see kLingerTime).
+    error_code ignored;
+    conn.lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    conn.lowest().expires_after(kLingerTime);
+    std::vector<char> sink(16384);
+    std::size_t drained = 0;
+    while (drained < kLingerBytes) {
+      auto [rec, rn] = co_await conn.lowest().async_read_some(asio::buffer(sink), kUse);
+      if (rec) break;
+      drained += rn;
+    }
+    co_return false;
+  }
+
+  static asio::awaitable<void> stop_sequence(std::shared_ptr<Impl> self,
+                                             std::chrono::milliseconds grace,
+                                             std::function<void()> on_stopped) {
+    self->stop_now();
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    asio::steady_timer timer(self->strand);
+    while (self->count() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(kStopPoll);
+      co_await timer.async_wait(kUse);
+    }
+    self->for_each_connection([](Connection& c) { c.close(); });
+    const auto hard_deadline = std::chrono::steady_clock::now() + kStopExtra;
+    while (self->count() > 0 && std::chrono::steady_clock::now() < hard_deadline) {
+      timer.expires_after(kStopPoll);
+      co_await timer.async_wait(kUse);
+    }
+    if (on_stopped) on_stopped();
+  }
+
+  // Closes the acceptors and the idle connections (those waiting for a request); busy
+  // ones finish their response, which then closes the connection.
+  void stop_now() {
+    {
+      std::lock_guard lock(mutex);
+      for (auto& acceptor : acceptors) {
+        error_code ec;
+        acceptor->close(ec);
+      }
+    }
+    for_each_connection([](Connection& c) {
+      if (!c.busy) c.close();
+    });
+  }
+
+  std::size_t count() const {
+    std::lock_guard lock(mutex);
+    return connections.size();
+  }
+};
+
+HttpServer::HttpServer(asio::io_context& io, Handler handler, ServerOptions options)
+    : impl_(std::make_shared<Impl>(io, std::move(handler), std::move(options))) {}
+
+HttpServer::~HttpServer() {
+  stop(std::chrono::milliseconds(0));
+}
+
+std::uint16_t HttpServer::listen(const std::string& address, std::shared_ptr<ssl::context> tls) {
+  if (impl_->stopping) throw std::logic_error("HttpServer::listen after stop");
+  const tcp::endpoint endpoint = parse_endpoint(address);
+  auto acceptor = std::make_shared<tcp::acceptor>(impl_->strand);
+  error_code ec;
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(false), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::system_error(ec, "cannot listen on " + address);
+  const std::uint16_t port = acceptor->local_endpoint().port();
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->acceptors.push_back(acceptor);
+  }
+  asio::co_spawn(impl_->strand, Impl::accept_loop(impl_, acceptor, std::move(tls)), asio::detached);
+  return port;
+}
+
+void HttpServer::stop(std::chrono::milliseconds grace, std::function<void()> on_stopped) {
+  bool expected = false;
+  if (!impl_->stopping.compare_exchange_strong(expected, true)) return;
+  asio::co_spawn(impl_->strand, Impl::stop_sequence(impl_, grace, std::move(on_stopped)),
+                 asio::detached);
+}
+
+std::size_t HttpServer::connection_count() const {
+  return impl_->count();
+}
+
+}  // namespace net

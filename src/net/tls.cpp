@@ -1,0 +1,78 @@
+#include "net/tls.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/ssl/context.hpp>
+#include <stdexcept>
+
+namespace net {
+namespace {
+
+namespace ssl = boost::asio::ssl;
+
+std::shared_ptr<ssl::context> base_context(ssl::context::method method) {
+  auto ctx = std::make_shared<ssl::context>(method);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::no_compression);
+  // Belt and braces: the option bits above may not cover versions OpenSSL adds later.
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION);
+  return ctx;
+}
+
+template <class F>
+void load(const std::string& what, const std::string& file, F&& f) {
+  boost::system::error_code ec;
+  f(ec);
+  if (ec) throw std::runtime_error("cannot load " + what + " '" + file + "': " + ec.message());
+}
+
+}  // namespace
+
+std::shared_ptr<ssl::context> make_server_tls_context(const ServerTlsOptions& options) {
+  auto ctx = base_context(ssl::context::tls_server);
+  load("certificate", options.cert_file,
+       [&](auto& ec) { ctx->use_certificate_chain_file(options.cert_file, ec); });
+  load("private key", options.key_file,
+       [&](auto& ec) { ctx->use_private_key_file(options.key_file, ssl::context::pem, ec); });
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    throw std::runtime_error("private key '" + options.key_file + "' does not match certificate '" +
+                             options.cert_file + "'");
+  }
+  if (!options.client_ca_file.empty()) {
+    load("client CA", options.client_ca_file,
+         [&](auto& ec) { ctx->load_verify_file(options.client_ca_file, ec); });
+    // Send the CA names so clients with several certificates pick the right one.
+    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.client_ca_file.c_str())) {
+      SSL_CTX_set_client_CA_list(ctx->native_handle(), names);
+    }
+    ctx->set_verify_mode(options.require_client_cert
+                             ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
+                             : ssl::verify_peer);
+  }
+  return ctx;
+}
+
+std::shared_ptr<ssl::context> make_client_tls_context(const ClientTlsOptions& options) {
+  auto ctx = base_context(ssl::context::tls_client);
+  if (options.verify_peer) {
+    if (options.ca_file.empty()) {
+      ctx->set_default_verify_paths();
+    } else {
+      load("CA", options.ca_file, [&](auto& ec) { ctx->load_verify_file(options.ca_file, ec); });
+    }
+    ctx->set_verify_mode(ssl::verify_peer);
+  } else {
+    ctx->set_verify_mode(ssl::verify_none);
+  }
+  if (!options.cert_file.empty()) {
+    load("client certificate", options.cert_file,
+         [&](auto& ec) { ctx->use_certificate_chain_file(options.cert_file, ec); });
+    load("client key", options.key_file,
+         [&](auto& ec) { ctx->use_private_key_file(options.key_file, ssl::context::pem, ec); });
+  }
+  return ctx;
+}
+
+}  // namespace net
