@@ -1,0 +1,318 @@
+#include "acs/session.hpp"
+
+#include <type_traits>
+
+#include "acs/device_id.hpp"
+#include "cwmp/faults.hpp"
+
+namespace acs {
+
+namespace {
+
+bool is_cpe_request(const cwmp::Body& body) {
+  return std::holds_alternative<cwmp::TransferComplete>(body) ||
+         std::holds_alternative<cwmp::AutonomousTransferComplete>(body) ||
+         std::holds_alternative<cwmp::GetRPCMethods>(body) ||
+         std::holds_alternative<cwmp::RequestDownload>(body) ||
+         std::holds_alternative<cwmp::Kicked>(body) ||
+         std::holds_alternative<cwmp::DUStateChangeComplete>(body) ||
+         std::holds_alternative<cwmp::AutonomousDUStateChangeComplete>(body);
+}
+
+// The ACS's answer to a CPE-originated request (A.3.1, A.3.3, A.4.2).
+cwmp::Body answer_to(const cwmp::Body& request) {
+  return std::visit(
+      [](const auto& m) -> cwmp::Body {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, cwmp::TransferComplete>) {
+          return cwmp::TransferCompleteResponse{};
+        } else if constexpr (std::is_same_v<T, cwmp::AutonomousTransferComplete>) {
+          return cwmp::AutonomousTransferCompleteResponse{};
+        } else if constexpr (std::is_same_v<T, cwmp::GetRPCMethods>) {
+          return cwmp::GetRPCMethodsResponse{{"Inform", "GetRPCMethods", "TransferComplete",
+                                              "AutonomousTransferComplete", "RequestDownload",
+                                              "Kicked", "DUStateChangeComplete",
+                                              "AutonomousDUStateChangeComplete"}};
+        } else if constexpr (std::is_same_v<T, cwmp::RequestDownload>) {
+          return cwmp::RequestDownloadResponse{};
+        } else if constexpr (std::is_same_v<T, cwmp::Kicked>) {
+          return cwmp::KickedResponse{m.next};
+        } else if constexpr (std::is_same_v<T, cwmp::DUStateChangeComplete>) {
+          return cwmp::DUStateChangeCompleteResponse{};
+        } else {
+          return cwmp::AutonomousDUStateChangeCompleteResponse{};
+        }
+      },
+      request);
+}
+
+void merge_into(boost::json::object& into, const boost::json::value& from) {
+  if (const auto* o = from.if_object()) {
+    for (const auto& [k, v] : *o) into[k] = v;
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(SessionState state) {
+  switch (state) {
+    case SessionState::kAwaitInform:
+      return "await-inform";
+    case SessionState::kCpeRequests:
+      return "cpe-requests";
+    case SessionState::kAcsRequests:
+      return "acs-requests";
+    case SessionState::kAwaitResponse:
+      return "await-response";
+    case SessionState::kOver:
+      return "over";
+  }
+  return "unknown";
+}
+
+AcsSession::AcsSession(SessionConfig config, std::string remote_address)
+    : config_(std::move(config)), remote_address_(std::move(remote_address)) {}
+
+Reply AcsSession::on_post(std::string_view body, Millis now) {
+  warnings_.clear();
+  if (state_ == SessionState::kOver) return not_cwmp("the session is over");
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    // An empty POST (TR-069 §3.4.1): the CPE has no (more) requests.
+    switch (state_) {
+      case SessionState::kAwaitInform:
+        return not_cwmp("a session must start with an Inform");
+      case SessionState::kCpeRequests:
+        return ask_for_task({});
+      case SessionState::kAwaitResponse: {
+        // The CPE dropped the RPC we sent: the task stays "sent" and runs again
+        // in the next session; this one ends.
+        state_ = SessionState::kOver;
+        Reply r;
+        r.http_status = 204;
+        r.session_over = true;
+        return r;
+      }
+      case SessionState::kAcsRequests:
+      case SessionState::kOver:
+        break;
+    }
+    return not_cwmp("unexpected empty POST");
+  }
+
+  auto decoded = cwmp::decode(body, config_.limits);
+  if (!decoded) {
+    const cwmp::Error& e = decoded.error();
+    if (state_ == SessionState::kAwaitInform) {
+      // Not even an Inform: no session, no envelope a CPE could act on.
+      return not_cwmp(std::string(to_string(e.kind)) + ": " + e.message);
+    }
+    if (state_ == SessionState::kAwaitResponse && e.kind != cwmp::ErrorKind::kMethodNotSupported) {
+      // The answer to our RPC is unreadable. A fault may only answer a request
+      // (TR-069 §3.5), so fail the task and go on with the next one.
+      return fail_current_task(
+          TaskFault{e.fault_code(cwmp::Side::kAcs), "unreadable answer: " + e.message, {}});
+    }
+    return fault_reply(std::nullopt, e.fault_code(cwmp::Side::kAcs), e.message, false);
+  }
+  warnings_ = std::move(decoded->warnings);
+  const cwmp::Envelope& env = decoded->envelope;
+
+  if (state_ == SessionState::kAwaitInform) {
+    if (!std::holds_alternative<cwmp::Inform>(env.body)) {
+      return not_cwmp("a session must start with an Inform, not " +
+                      std::string(cwmp::method_name(env.body)));
+    }
+    return on_inform(*decoded, now);
+  }
+  if (std::holds_alternative<cwmp::Inform>(env.body)) {
+    return fault_reply(env.header.id, cwmp::fault::kAcsRequestDenied,
+                       "Inform is only allowed at the start of a session", false);
+  }
+  if (is_cpe_request(env.body)) return on_cpe_request(env);
+  if (state_ == SessionState::kAwaitResponse) return on_response(env, now);
+  return fault_reply(env.header.id, cwmp::fault::kAcsMethodNotSupported,
+                     std::string(cwmp::method_name(env.body)) + " is not expected now", false);
+}
+
+Reply AcsSession::on_inform(const cwmp::Decoded& decoded, Millis now) {
+  const cwmp::Envelope& env = decoded.envelope;
+  const auto& inform = std::get<cwmp::Inform>(env.body);
+  version_ = env.version;
+  if (env.header.supported_cwmp_versions) {
+    // CWMP 1.4 negotiation: the highest version both support, or fault 8006.
+    auto agreed = cwmp::negotiate_version(
+        cwmp::VersionSet::parse(*env.header.supported_cwmp_versions), config_.acs_versions);
+    if (!agreed) {
+      state_ = SessionState::kOver;
+      return fault_reply(env.header.id, cwmp::fault::kAcsVersionIncompatible,
+                         "no CWMP version in common", true);
+    }
+    version_ = *agreed;
+    use_cwmp_version_header_ = true;
+  }
+  device_id_ = make_device_id(inform.device_id);
+
+  InformRecord record;
+  record.device_id = device_id_;
+  record.device = inform.device_id;
+  record.events = inform.event;
+  record.remote_address = remote_address_;
+  record.received = now;
+  record.version = version_;
+  record.retry_count = inform.retry_count;
+  record.parameters.reserve(inform.parameter_list.size());
+  for (const auto& p : inform.parameter_list) {
+    ParameterUpdate u;
+    u.path = p.name;
+    u.value = p.value;
+    u.type = p.type == cwmp::ValueType::kUnspecified ? cwmp::ValueType::kString : p.type;
+    record.parameters.push_back(std::move(u));
+  }
+
+  cwmp::Header header;
+  header.id = env.header.id;
+  if (use_cwmp_version_header_) header.use_cwmp_version = std::string(cwmp::to_string(version_));
+  Reply r = envelope_reply(std::move(header), cwmp::InformResponse{1});
+  r.effects.push_back(RecordInform{std::move(record)});
+  state_ = SessionState::kCpeRequests;
+  return r;
+}
+
+Reply AcsSession::on_cpe_request(const cwmp::Envelope& env) {
+  cwmp::Header header;
+  header.id = env.header.id;
+  Reply r = envelope_reply(std::move(header), answer_to(env.body));
+  if (!std::holds_alternative<cwmp::GetRPCMethods>(env.body)) {
+    r.effects.push_back(RecordCpeRequest{device_id_, env.body});
+  }
+  return r;
+}
+
+Reply AcsSession::on_response(const cwmp::Envelope& env, Millis now) {
+  (void)now;
+  const Task& task = *task_;
+  if (const auto* fault = std::get_if<cwmp::Fault>(&env.body)) {
+    return fail_current_task(fault_of(*fault));
+  }
+  auto outcome = task_outcome(plan_.rpcs[step_], env.body);
+  if (!outcome) {
+    return fail_current_task(
+        TaskFault{cwmp::fault::kAcsInvalidArguments, outcome.error().message, {}});
+  }
+  merge_into(partial_result_, outcome->result);
+  std::vector<Effect> effects;
+  if (++step_ < plan_.rpcs.size()) {
+    effects.push_back(RecordParameters{device_id_, std::move(outcome->learned),
+                                       std::move(outcome->removed_prefixes)});
+    Reply r = send_current_rpc();
+    r.effects.insert(r.effects.begin(), std::make_move_iterator(effects.begin()),
+                     std::make_move_iterator(effects.end()));
+    return r;
+  }
+  effects.push_back(CompleteTask{task.id, std::move(partial_result_), std::move(outcome->learned),
+                                 std::move(outcome->removed_prefixes)});
+  partial_result_ = {};
+  task_.reset();
+  return ask_for_task(std::move(effects));
+}
+
+Reply AcsSession::next_task(std::optional<Task> task, Millis now) {
+  (void)now;
+  if (state_ != SessionState::kAcsRequests) return not_cwmp("no task was asked for");
+  if (!task) {
+    // Nothing more to ask: an empty response ends the session (TR-069 §3.7.1.4).
+    state_ = SessionState::kOver;
+    Reply r;
+    r.http_status = 204;
+    r.session_over = true;
+    return r;
+  }
+  auto plan = plan_task(task->type, task->args);
+  if (!plan) {
+    // A stored task that no longer builds (e.g. written by an older version):
+    // fail it and move on to the next one.
+    std::vector<Effect> effects;
+    effects.push_back(
+        FailTask{task->id, TaskFault{cwmp::fault::kAcsInvalidArguments, plan.error().message, {}}});
+    return ask_for_task(std::move(effects));
+  }
+  task_ = std::move(task);
+  plan_ = std::move(plan.value());
+  step_ = 0;
+  partial_result_ = {};
+  return send_current_rpc();
+}
+
+Reply AcsSession::send_current_rpc() {
+  const cwmp::Body& rpc = plan_.rpcs[step_];
+  if (cwmp::introduced_in(rpc) > version_) {
+    return fail_current_task(
+        TaskFault{cwmp::fault::kAcsRequestDenied,
+                  std::string(cwmp::method_name(rpc)) + " does not exist in CWMP " +
+                      std::string(cwmp::to_string(version_)) + ", the version of this session",
+                  {}});
+  }
+  cwmp::Header header;
+  header.id = std::to_string(next_id_++);
+  const std::int64_t task_id = task_->id;
+  Reply r = envelope_reply(std::move(header), rpc);
+  if (r.http_status != 200) return r;
+  if (step_ == 0) r.effects.push_back(MarkTaskSent{task_id});
+  state_ = SessionState::kAwaitResponse;
+  return r;
+}
+
+Reply AcsSession::fail_current_task(TaskFault fault) {
+  std::vector<Effect> effects;
+  effects.push_back(FailTask{task_->id, std::move(fault)});
+  task_.reset();
+  partial_result_ = {};
+  return ask_for_task(std::move(effects));
+}
+
+Reply AcsSession::ask_for_task(std::vector<Effect> effects) {
+  state_ = SessionState::kAcsRequests;
+  Reply r;
+  r.need_task = true;
+  r.effects = std::move(effects);
+  return r;
+}
+
+Reply AcsSession::fault_reply(const std::optional<std::string>& id, std::uint32_t code,
+                              std::string message, bool end) {
+  cwmp::Header header;
+  header.id = id;
+  Reply r = envelope_reply(std::move(header), cwmp::Fault::make(code, std::move(message)));
+  if (end) {
+    r.session_over = true;
+    state_ = SessionState::kOver;
+  }
+  return r;
+}
+
+Reply AcsSession::envelope_reply(cwmp::Header header, cwmp::Body body) {
+  Reply r;
+  cwmp::Envelope env{version_, std::move(header), std::move(body)};
+  auto encoded = cwmp::encode(env);
+  if (!encoded) {
+    // Only reachable through a bug (tasks are validated when planned).
+    r.http_status = 500;
+    r.session_over = true;
+    state_ = SessionState::kOver;
+    r.body = encoded.error().message;
+    return r;
+  }
+  r.body = std::move(encoded.value());
+  return r;
+}
+
+Reply AcsSession::not_cwmp(std::string why) {
+  state_ = SessionState::kOver;
+  Reply r;
+  r.http_status = 400;
+  r.body = std::move(why);
+  r.session_over = true;
+  return r;
+}
+
+}  // namespace acs

@@ -1,0 +1,127 @@
+// One CWMP session on the ACS side, as a state machine without I/O (TR-069
+// §3.7; CWMP-FACTS §1.4). The HTTP layer feeds it each POST body; it answers
+// with what to send back and the store effects to apply first. It never
+// touches a socket, a clock or the store: time comes in, effects go out.
+//
+//   await Inform --Inform--> CPE requests --empty POST--> ACS requests <-> await response
+//                                                              |
+//                                                    no task: 204, session over
+//
+// Effects must be applied, in order, before the reply is sent: that is how
+// "the Inform's events are stored before the InformResponse goes out" holds.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "acs/model.hpp"
+#include "acs/task_rpc.hpp"
+#include "cwmp/codec.hpp"
+#include "cwmp/version.hpp"
+
+namespace acs {
+
+struct SessionConfig {
+  cwmp::VersionSet acs_versions = cwmp::VersionSet::all();
+  cwmp::Limits limits;
+};
+
+// --- effects -----------------------------------------------------------------
+struct RecordInform {
+  InformRecord record;
+};
+struct MarkTaskSent {
+  std::int64_t task_id;
+};
+struct RecordParameters {  // a multi-RPC task learned something, not finished yet
+  std::string device_id;
+  std::vector<ParameterUpdate> learned;
+  std::vector<std::string> removed_prefixes;
+};
+struct CompleteTask {
+  std::int64_t task_id;
+  boost::json::value result;
+  std::vector<ParameterUpdate> learned;
+  std::vector<std::string> removed_prefixes;
+};
+struct FailTask {
+  std::int64_t task_id;
+  TaskFault fault;
+};
+// A CPE-originated request worth keeping (TransferComplete, AutonomousTransferComplete,
+// RequestDownload, Kicked, DUStateChangeComplete, AutonomousDUStateChangeComplete).
+struct RecordCpeRequest {
+  std::string device_id;
+  cwmp::Body request;
+};
+using Effect = std::variant<RecordInform, MarkTaskSent, RecordParameters, CompleteTask, FailTask,
+                            RecordCpeRequest>;
+
+// --- replies -----------------------------------------------------------------
+struct Reply {
+  unsigned http_status = 200;  // 200 with an envelope, 204 empty, 400 not CWMP
+  std::string body;            // the envelope (empty for 204/400 without one)
+  std::vector<Effect> effects;
+  bool session_over = false;  // after sending this, forget the session
+  bool need_task = false;     // call next_task() with the device's next task to get the reply
+};
+
+enum class SessionState : std::uint8_t {
+  kAwaitInform,
+  kCpeRequests,
+  kAcsRequests,    // waiting for the caller to supply the next task
+  kAwaitResponse,  // an RPC is out
+  kOver,
+};
+
+std::string_view to_string(SessionState state);
+
+class AcsSession {
+ public:
+  AcsSession(SessionConfig config, std::string remote_address);
+
+  // An HTTP POST of this session arrived. `body` is the (decompressed) body;
+  // empty means an empty POST.
+  Reply on_post(std::string_view body, Millis now);
+  // After a Reply with need_task: the device's next task, or nullopt when none.
+  Reply next_task(std::optional<Task> task, Millis now);
+
+  SessionState state() const { return state_; }
+  const std::string& device_id() const { return device_id_; }
+  cwmp::CwmpVersion version() const { return version_; }
+  // The decoder's warnings for the last POST (for the log).
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  Reply on_inform(const cwmp::Decoded& decoded, Millis now);
+  Reply on_cpe_request(const cwmp::Envelope& env);
+  Reply on_response(const cwmp::Envelope& env, Millis now);
+  Reply send_current_rpc();
+  Reply ask_for_task(std::vector<Effect> effects);
+  Reply fail_current_task(TaskFault fault);
+  Reply fault_reply(const std::optional<std::string>& id, std::uint32_t code, std::string message,
+                    bool end);
+  Reply envelope_reply(cwmp::Header header, cwmp::Body body);
+  Reply not_cwmp(std::string why);
+
+  SessionConfig config_;
+  std::string remote_address_;
+  SessionState state_ = SessionState::kAwaitInform;
+  cwmp::CwmpVersion version_ = cwmp::CwmpVersion::k1_2;
+  bool use_cwmp_version_header_ = false;
+  std::string device_id_;
+  std::vector<std::string> warnings_;
+  std::uint64_t next_id_ = 1;  // cwmp:ID of the RPCs we send
+
+  // The task in progress and where its plan stands.
+  std::optional<Task> task_;
+  TaskPlan plan_;
+  std::size_t step_ = 0;
+  boost::json::object partial_result_;
+};
+
+}  // namespace acs
