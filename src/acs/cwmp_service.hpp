@@ -1,0 +1,81 @@
+// The ACS's CWMP endpoint: HTTP requests in, AcsSession per CPE, store effects
+// applied (off the event loop) before each reply goes out.
+//
+// - Sessions are found by cookie and, for CPEs that drop cookies, by TCP
+//   connection; a new Inform starts one.
+// - One live session per device: a second Inform of a device that has one is
+//   refused with 503 + Retry-After (the CPE retries under its back-off).
+// - Overload is explicit: beyond max_sessions live sessions, 503 + Retry-After.
+// - Idle sessions expire after idle_timeout, any session after max_duration
+//   (expire() is called by the owner's timer; time is injected).
+// - CPE authentication: none (labs) or HTTP Digest (RFC 7616) with one shared
+//   username/password; Basic only over TLS.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "acs/model.hpp"
+#include "acs/session.hpp"
+#include "net/http_server.hpp"
+
+namespace store {
+class Store;
+}
+
+namespace acs {
+
+enum class CpeAuth : std::uint8_t { kNone, kDigest, kBasicOverTls };
+
+struct CwmpServiceOptions {
+  SessionConfig session;
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds max_duration{600'000};
+  std::size_t max_sessions = 2000;
+  std::chrono::seconds retry_after{30};
+  CpeAuth auth = CpeAuth::kDigest;
+  std::string realm = "cwmp-acs";
+  std::string username;  // the shared CPE credentials
+  std::string password;
+  std::function<Millis()> clock;  // UTC ms; defaults to the system clock
+};
+
+struct CwmpServiceStats {
+  std::uint64_t sessions_started = 0;
+  std::uint64_t sessions_completed = 0;  // ended with 204
+  std::uint64_t sessions_refused = 0;    // 503: busy device or overload
+  std::uint64_t sessions_expired = 0;
+  std::uint64_t auth_failures = 0;
+  std::uint64_t bad_requests = 0;
+};
+
+class CwmpService {
+ public:
+  // Store calls run on `store_executor` (a thread pool): they block on disk.
+  CwmpService(store::Store& store, boost::asio::any_io_executor store_executor,
+              CwmpServiceOptions options);
+  ~CwmpService();
+  CwmpService(const CwmpService&) = delete;
+  CwmpService& operator=(const CwmpService&) = delete;
+
+  // The net::Handler of the CWMP listener.
+  boost::asio::awaitable<net::Response> handle(net::Request& request,
+                                               const net::ConnectionInfo& connection);
+
+  // Drops sessions idle for longer than idle_timeout or older than max_duration.
+  std::size_t expire(Millis now);
+  std::size_t active_sessions() const;
+  CwmpServiceStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace acs

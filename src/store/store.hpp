@@ -1,0 +1,107 @@
+// The ACS's persistence behind one narrow interface. It speaks the session's
+// language (record an Inform, next task, complete a task), not SQL; each
+// backend does each step in one transaction. SQLite is the embedded default
+// (sqlite_store.hpp); PostgreSQL comes later behind the same interface.
+//
+// Thread safety: a Store may be called from several threads; implementations
+// serialise what they must. Calls block (disk I/O): never call them on an
+// event-loop thread; the ACS runs them on its store executor.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "acs/model.hpp"
+#include "acs/query.hpp"
+
+namespace store {
+
+struct FindOptions {
+  std::vector<std::string> projection;  // paths to include ("" = all); "_id" is always in
+  // Sort keys: a path or underscore field, 1 ascending / -1 descending.
+  std::vector<std::pair<std::string, int>> sort;
+  std::uint64_t skip = 0;
+  std::uint64_t limit = 0;  // 0 = no limit
+};
+
+struct TaskFilter {
+  std::optional<std::string> device_id;
+  std::optional<acs::TaskState> state;
+  std::uint64_t limit = 0;  // 0 = no limit
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- session steps -------------------------------------------------------
+
+  // Creates or updates the device (DeviceId, last inform, last boot on 1 BOOT,
+  // last bootstrap on 0 BOOTSTRAP, registered on first contact), stores the
+  // parameters and appends the events to a bounded history. On 0 BOOTSTRAP
+  // the device's management state starts afresh: its stored parameters are
+  // replaced by the Inform's (queued tasks and tags are kept).
+  virtual void record_inform(const acs::InformRecord& inform) = 0;
+
+  // The device's oldest task in state queued or sent (tasks of one device run
+  // in order), after marking the ones whose expiry has passed as expired.
+  virtual std::optional<acs::Task> next_task(std::string_view device_id, acs::Millis now) = 0;
+
+  virtual void mark_task_sent(std::int64_t task_id, acs::Millis now) = 0;
+
+  // The task is done: stores `result` on it and, in the same transaction, what
+  // the answer taught us about the device (`learned`) and the object subtrees
+  // that no longer exist (`removed_prefixes`, e.g. after DeleteObject or when a
+  // refreshObject found an instance gone).
+  virtual void complete_task(std::int64_t task_id, const boost::json::value& result,
+                             const std::vector<acs::ParameterUpdate>& learned,
+                             const std::vector<std::string>& removed_prefixes,
+                             acs::Millis now) = 0;
+
+  // Stores what a multi-step task (refreshObject) learned so far, without
+  // completing it.
+  virtual void record_parameters(std::string_view device_id,
+                                 const std::vector<acs::ParameterUpdate>& learned,
+                                 const std::vector<std::string>& removed_prefixes,
+                                 acs::Millis now) = 0;
+
+  virtual void fail_task(std::int64_t task_id, const acs::TaskFault& fault, acs::Millis now) = 0;
+
+  // --- NBI -----------------------------------------------------------------
+
+  virtual std::int64_t add_task(std::string_view device_id, acs::TaskType type,
+                                const boost::json::object& args, acs::Millis now,
+                                acs::Millis expires) = 0;
+  virtual std::optional<acs::Task> get_task(std::int64_t task_id) = 0;
+  virtual std::vector<acs::Task> list_tasks(const TaskFilter& filter) = 0;
+  virtual bool delete_task(std::int64_t task_id) = 0;
+  // A task in fault or expired goes back to queued; false if it is not in one of those states.
+  virtual bool retry_task(std::int64_t task_id, acs::Millis now) = 0;
+
+  virtual bool device_exists(std::string_view device_id) = 0;
+  // The device as a GenieACS-shaped document: {"_id", "_deviceId": {"_Manufacturer",
+  // "_OUI", "_ProductClass", "_SerialNumber"}, "_lastInform", "_lastBoot",
+  // "_lastBootstrap", "_registered" (ISO 8601 strings), "_tags": [...], and the
+  // parameter tree as nested objects: {"Device": {"DeviceInfo": {"SoftwareVersion":
+  // {"_value", "_type", "_timestamp", "_writable"}}, "_object": true, ...}}.
+  virtual std::optional<boost::json::object> device_document(
+      std::string_view device_id, const std::vector<std::string>& projection = {}) = 0;
+  virtual std::vector<boost::json::object> find_devices(const acs::query::Query& query,
+                                                        const FindOptions& options) = 0;
+  virtual std::uint64_t count_devices(const acs::query::Query& query) = 0;
+  // Removes the device with its parameters, events, tags and tasks.
+  virtual bool delete_device(std::string_view device_id) = 0;
+  virtual bool add_tag(std::string_view device_id, std::string_view tag) = 0;
+  virtual bool remove_tag(std::string_view device_id, std::string_view tag) = 0;
+  // The newest events of a device, newest first.
+  virtual std::vector<cwmp::EventStruct> recent_events(std::string_view device_id,
+                                                       std::size_t limit) = 0;
+};
+
+}  // namespace store
