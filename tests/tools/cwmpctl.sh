@@ -148,6 +148,15 @@ run "template" 0 "$bin" template SetParameterValues && {
 }
 run "template unknown" 2 "$bin" template Infrom
 
+# --- the vendor-style corpus: every capture decodes, and its JSON encodes back -----
+corpus="${2}/corpus"
+for f in "$corpus"/*.xml; do
+  name="corpus $(basename "$f")"
+  run "$name" 0 "$bin" decode "$f" || continue
+  cp "$tmp/out" "$tmp/corpus.json"
+  run "$name re-encode" 0 "$bin" encode "$tmp/corpus.json"
+done
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures failure(s)"
   exit 1
