@@ -61,8 +61,7 @@ class Store {
   // refreshObject found an instance gone).
   virtual void complete_task(std::int64_t task_id, const boost::json::value& result,
                              const std::vector<acs::ParameterUpdate>& learned,
-                             const std::vector<std::string>& removed_prefixes,
-                             acs::Millis now) = 0;
+                             const std::vector<std::string>& removed_prefixes, acs::Millis now) = 0;
 
   // Stores what a multi-step task (refreshObject) learned so far, without
   // completing it.
