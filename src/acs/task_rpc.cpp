@@ -160,6 +160,23 @@ void time_windows(Args& a, const json::array& list, std::vector<cwmp::TimeWindow
   }
 }
 
+// The arguments Download, ScheduleDownload and Upload share.
+template <typename Rpc>
+void transfer_args(Args& a, Rpc& m, std::string default_file_type) {
+  m.command_key = a.string("commandKey", false);
+  m.file_type = a.string("fileType", false, std::move(default_file_type));
+  m.url = a.string("url", true);
+  m.username = a.string("username", false);
+  m.password = a.string("password", false);
+}
+
+template <typename Rpc>
+void download_args(Args& a, Rpc& m) {
+  transfer_args(a, m, "1 Firmware Upgrade Image");
+  m.file_size = a.uint("fileSize");
+  m.target_file_name = a.string("targetFileName", false);
+}
+
 cwmp::Body build(TaskType type, Args& a, const json::object& args) {
   switch (type) {
     case TaskType::kGetParameterValues:
@@ -220,13 +237,7 @@ cwmp::Body build(TaskType type, Args& a, const json::object& args) {
       return cwmp::FactoryReset{};
     case TaskType::kDownload: {
       cwmp::Download m;
-      m.command_key = a.string("commandKey", false);
-      m.file_type = a.string("fileType", false, "1 Firmware Upgrade Image");
-      m.url = a.string("url", true);
-      m.username = a.string("username", false);
-      m.password = a.string("password", false);
-      m.file_size = a.uint("fileSize");
-      m.target_file_name = a.string("targetFileName", false);
+      download_args(a, m);
       m.delay_seconds = a.uint("delaySeconds");
       m.success_url = a.string("successUrl", false);
       m.failure_url = a.string("failureUrl", false);
@@ -234,11 +245,7 @@ cwmp::Body build(TaskType type, Args& a, const json::object& args) {
     }
     case TaskType::kUpload: {
       cwmp::Upload m;
-      m.command_key = a.string("commandKey", false);
-      m.file_type = a.string("fileType", false, "1 Vendor Configuration File");
-      m.url = a.string("url", true);
-      m.username = a.string("username", false);
-      m.password = a.string("password", false);
+      transfer_args(a, m, "1 Vendor Configuration File");
       m.delay_seconds = a.uint("delaySeconds");
       return m;
     }
@@ -250,13 +257,7 @@ cwmp::Body build(TaskType type, Args& a, const json::object& args) {
     }
     case TaskType::kScheduleDownload: {
       cwmp::ScheduleDownload m;
-      m.command_key = a.string("commandKey", false);
-      m.file_type = a.string("fileType", false, "1 Firmware Upgrade Image");
-      m.url = a.string("url", true);
-      m.username = a.string("username", false);
-      m.password = a.string("password", false);
-      m.file_size = a.uint("fileSize");
-      m.target_file_name = a.string("targetFileName", false);
+      download_args(a, m);
       if (const json::array* list = a.array("timeWindows", true)) {
         time_windows(a, *list, m.time_window_list);
       }
