@@ -36,6 +36,8 @@
 
 #include <boost/json/fwd.hpp>
 
+#include "cwmp/result.hpp"
+
 namespace acs::query {
 
 // Defensive limits (a query comes from the network).
@@ -110,20 +112,7 @@ struct QueryError {
   std::string to_string() const;  // "<where>: <message>"
 };
 
-class [[nodiscard]] ParseResult {
- public:
-  ParseResult(Query query) : state_(std::move(query)) {}  // NOLINT(google-explicit-constructor)
-  ParseResult(QueryError error)
-      : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
-  bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  const Query& value() const { return std::get<0>(state_); }
-  Query& value() { return std::get<0>(state_); }
-  const QueryError& error() const { return std::get<1>(state_); }
-
- private:
-  std::variant<Query, QueryError> state_;
-};
+using ParseResult = cwmp::Result<Query, QueryError>;
 
 // Parses a query given as JSON. The text form also reports invalid JSON as a QueryError.
 ParseResult parse_query(const boost::json::value& json);

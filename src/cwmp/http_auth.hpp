@@ -43,6 +43,8 @@
 #include <variant>
 #include <vector>
 
+#include "cwmp/result.hpp"
+
 namespace cwmp::auth {
 
 // Fills the span with cryptographically strong random bytes (the net layer wraps RAND_bytes;
@@ -73,25 +75,7 @@ std::string_view to_string(ParseError error);
 
 // A value or a ParseError; never throws on bad input.
 template <typename T>
-class [[nodiscard]] ParseResult {
- public:
-  ParseResult(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  ParseResult(ParseError error) : state_(error) {}    // NOLINT(google-explicit-constructor)
-
-  bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & { return std::get<0>(state_); }
-  const T& value() const& { return std::get<0>(state_); }
-  T&& value() && { return std::get<0>(std::move(state_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  ParseError error() const { return std::get<1>(state_); }
-
- private:
-  std::variant<T, ParseError> state_;
-};
+using ParseResult = Result<T, ParseError>;
 
 struct AuthParam {
   std::string name;   // lower-cased
