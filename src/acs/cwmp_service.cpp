@@ -12,6 +12,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include <spdlog/spdlog.h>
+
+#include "acs/metrics.hpp"
 #include "cwmp/http_auth.hpp"
 #include "cwmp/values.hpp"
 #include "store/store.hpp"
@@ -82,7 +85,20 @@ struct Entry {
   std::uint64_t connection_id = 0;
   Millis started = 0;
   Millis last_activity = 0;
-  bool registered = false;  // in the device and cookie maps
+  bool registered = false;   // in the device and cookie maps
+  std::string bound_device;  // the per-device credentials used are only good for this device
+};
+
+// Failed authentications of one source address within the current window.
+struct AuthFailures {
+  std::uint32_t count = 0;
+  Millis window_start = 0;
+};
+
+// What authenticating a new session's first request gave.
+struct AuthCheck {
+  std::optional<net::Response> refusal;  // 401 / 503 to send; nullopt = accepted
+  std::string bound_device;              // per-device credentials bound to this device id
 };
 
 struct CwmpService::Impl {
@@ -96,10 +112,19 @@ struct CwmpService::Impl {
     }
   }
 
-  // What the request's Authorization proves: nullopt = accepted, else the 401/400 to send.
-  std::optional<net::Response> authenticate(const net::Request& request,
-                                            const net::ConnectionInfo& connection, Millis now);
+  // What the request's Authorization proves (may look up per-device credentials).
+  asio::awaitable<AuthCheck> authenticate(const net::Request& request,
+                                          const net::ConnectionInfo& connection, Millis now);
+  net::Response unauthorized(const net::Request& request, Millis now, bool stale);
+  // The 503 for a source that failed too often, or nullopt.
+  std::optional<net::Response> rate_limited(const net::Request& request, const std::string& source,
+                                            Millis now);
+  void auth_failed(const std::string& source, std::string_view username, Millis now);
   void apply(const std::vector<Effect>& effects);
+  void session_ended(const Entry& entry, std::string_view outcome, Millis now);
+  void count(std::string_view family, const Metrics::Labels& labels = {}) {
+    if (options.metrics != nullptr) options.metrics->add(family, labels);
+  }
   Reply run(Entry& entry, std::string_view body, Millis now);
   void forget(const std::shared_ptr<Entry>& entry);
 
@@ -112,54 +137,140 @@ struct CwmpService::Impl {
   std::unordered_map<std::string, std::shared_ptr<Entry>> by_cookie;
   std::unordered_map<std::uint64_t, std::shared_ptr<Entry>> by_connection;
   std::unordered_map<std::string, std::shared_ptr<Entry>> by_device;
+  std::unordered_map<std::string, AuthFailures> auth_failures;
   CwmpServiceStats stats;
 };
 
-std::optional<net::Response> CwmpService::Impl::authenticate(const net::Request& request,
-                                                             const net::ConnectionInfo& connection,
+net::Response CwmpService::Impl::unauthorized(const net::Request& request, Millis now, bool stale) {
+  net::Response r = plain(http::status::unauthorized, request, "authentication required");
+  if (digest) {
+    const auto tp = std::chrono::system_clock::time_point(std::chrono::milliseconds(now));
+    for (const std::string& c : digest->challenges(tp, stale)) {
+      r.message.insert(http::field::www_authenticate, c);
+    }
+  } else {
+    r.message.set(http::field::www_authenticate, "Basic realm=\"" + options.realm + "\"");
+  }
+  return r;
+}
+
+std::optional<net::Response> CwmpService::Impl::rate_limited(const net::Request& request,
+                                                             const std::string& source,
                                                              Millis now) {
-  if (options.auth == CpeAuth::kNone) return std::nullopt;
+  std::lock_guard lock(mutex);
+  const auto it = auth_failures.find(source);
+  if (it == auth_failures.end()) return std::nullopt;
+  const Millis window = options.auth_failure_window.count();
+  if (now - it->second.window_start >= window) {
+    auth_failures.erase(it);
+    return std::nullopt;
+  }
+  if (it->second.count < options.max_auth_failures) return std::nullopt;
+  ++stats.auth_rate_limited;
+  count("cwmp_auth_rate_limited_total");
+  net::Response r =
+      plain(http::status::service_unavailable, request, "too many failed authentications");
+  const Millis wait_ms = window - (now - it->second.window_start);
+  r.message.set(http::field::retry_after, std::to_string((wait_ms + 999) / 1000));
+  return r;
+}
+
+void CwmpService::Impl::auth_failed(const std::string& source, std::string_view username,
+                                    Millis now) {
+  std::uint32_t failures = 0;
+  {
+    std::lock_guard lock(mutex);
+    ++stats.auth_failures;
+    AuthFailures& f = auth_failures[source];
+    if (f.count == 0 || now - f.window_start >= options.auth_failure_window.count()) {
+      f = AuthFailures{0, now};
+    }
+    failures = ++f.count;
+    // Bounded memory under a scan from many addresses: forget expired windows.
+    if (auth_failures.size() > 100'000) {
+      std::erase_if(auth_failures, [&](const auto& kv) {
+        return now - kv.second.window_start >= options.auth_failure_window.count();
+      });
+    }
+  }
+  count("cwmp_auth_failures_total");
+  // Logged until the source is rate-limited, then silent until its window passes: a
+  // brute-force attempt cannot flood the log.
+  if (failures <= options.max_auth_failures) {
+    spdlog::warn("cwmp: authentication failed from {} (user '{}', failure {} of {} allowed)",
+                 source, username, failures, options.max_auth_failures);
+  }
+}
+
+asio::awaitable<AuthCheck> CwmpService::Impl::authenticate(const net::Request& request,
+                                                           const net::ConnectionInfo& connection,
+                                                           Millis now) {
+  AuthCheck check;
+  if (options.require_client_certificate && connection.is_tls && connection.peer_subject.empty()) {
+    check.refusal = plain(http::status::forbidden, request, "a client certificate is required");
+    co_return check;
+  }
+  if (options.auth == CpeAuth::kNone) co_return check;
+  if (auto limited = rate_limited(request, connection.remote_address, now)) {
+    check.refusal = std::move(limited);
+    co_return check;
+  }
   const auto it = request.find(http::field::authorization);
   const std::string_view header = it == request.end()
                                       ? std::string_view()
                                       : std::string_view(it->value().data(), it->value().size());
-  const auto tp = std::chrono::system_clock::time_point(std::chrono::milliseconds(now));
-  auto unauthorized = [&](bool stale) {
-    net::Response r = plain(http::status::unauthorized, request, "authentication required");
-    if (digest) {
-      for (const std::string& c : digest->challenges(tp, stale)) {
-        r.message.insert(http::field::www_authenticate, c);
-      }
-    } else {
-      r.message.set(http::field::www_authenticate, "Basic realm=\"" + options.realm + "\"");
+  if (header.empty()) {
+    // The usual first request of a CPE: a challenge, not a failure.
+    check.refusal = unauthorized(request, now, false);
+    co_return check;
+  }
+  std::string username;
+  std::optional<cwmp::auth::DigestCredentials> digest_creds;
+  std::optional<cwmp::auth::BasicCredentials> basic_creds;
+  if (options.auth == CpeAuth::kBasicOverTls) {
+    if (auto c = cwmp::auth::parse_basic_authorization(header)) {
+      basic_creds = std::move(c.value());
+      username = basic_creds->username;
     }
-    return r;
-  };
-  if (header.empty()) return unauthorized(false);
+  } else if (auto c = cwmp::auth::parse_digest_authorization(header)) {
+    digest_creds = std::move(c.value());
+    username = digest_creds->username;
+  }
+  // Whose password: the device's own (store) first, else the shared pair.
+  std::optional<std::string> password;
+  if (!username.empty()) {
+    std::optional<store::CpeCredentials> own = co_await asio::co_spawn(
+        store_executor,
+        [this, &username]() -> asio::awaitable<std::optional<store::CpeCredentials>> {
+          co_return store.cpe_credentials(username);
+        },
+        asio::use_awaitable);
+    if (own) {
+      password = own->password;
+      check.bound_device = own->device_id;
+    } else if (!options.username.empty() && username == options.username) {
+      password = options.password;
+    }
+  }
   bool ok = false;
   bool stale = false;
-  if (options.auth == CpeAuth::kBasicOverTls) {
+  if (password && basic_creds) {
     // TR-069 §3.4.4: Basic only over TLS.
-    auto creds = cwmp::auth::parse_basic_authorization(header);
-    ok = connection.is_tls && creds &&
-         cwmp::auth::basic_matches(*creds, options.username, options.password);
-  } else {
-    auto creds = cwmp::auth::parse_digest_authorization(header);
-    if (creds && creds->username == options.username) {
-      const auto result = digest->verify(
-          *creds, std::string_view(request.method_string().data(), request.method_string().size()),
-          std::string_view(request.target().data(), request.target().size()), options.password, tp);
-      ok = result == cwmp::auth::VerifyResult::kOk;
-      // A right answer to an old nonce: challenge again with stale=true (RFC 7616 §3.3).
-      stale = result == cwmp::auth::VerifyResult::kStale;
-    }
+    ok = connection.is_tls && cwmp::auth::basic_matches(*basic_creds, username, *password);
+  } else if (password && digest_creds) {
+    const auto tp = std::chrono::system_clock::time_point(std::chrono::milliseconds(now));
+    const auto result = digest->verify(
+        *digest_creds,
+        std::string_view(request.method_string().data(), request.method_string().size()),
+        std::string_view(request.target().data(), request.target().size()), *password, tp);
+    ok = result == cwmp::auth::VerifyResult::kOk;
+    // A right answer to an old nonce: challenge again with stale=true (RFC 7616 §3.3).
+    stale = result == cwmp::auth::VerifyResult::kStale;
   }
-  if (ok) return std::nullopt;
-  {
-    std::lock_guard lock(mutex);
-    ++stats.auth_failures;
-  }
-  return unauthorized(stale);
+  if (ok) co_return check;
+  if (!stale) auth_failed(connection.remote_address, username, now);
+  check.refusal = unauthorized(request, now, stale);
+  co_return check;
 }
 
 void CwmpService::Impl::apply(const std::vector<Effect>& effects) {
@@ -178,9 +289,21 @@ void CwmpService::Impl::apply(const std::vector<Effect>& effects) {
                                 options.clock());
           } else if constexpr (std::is_same_v<T, FailTask>) {
             store.fail_task(e.task_id, e.fault, options.clock());
+          } else if constexpr (std::is_same_v<T, CompleteTransfer>) {
+            const auto task = store.complete_transfer(e.device_id, e.command_key, e.outcome,
+                                                      e.fault, options.clock());
+            if (task) {
+              spdlog::info("cwmp: {} TransferComplete '{}' ends task {}{}", e.device_id,
+                           e.command_key, *task,
+                           e.fault ? " with fault " + std::to_string(e.fault->code) : "");
+            } else {
+              spdlog::info("cwmp: {} TransferComplete '{}' matches no task (kept in events)",
+                           e.device_id, e.command_key);
+            }
           } else {
-            // RecordCpeRequest: tying TransferComplete to its Download task is
-            // not built yet; the request has been answered.
+            // RecordCpeRequest: answered; autonomous transfers and DU changes are
+            // visible through the Inform's events.
+            spdlog::info("cwmp: {} sent {}", e.device_id, cwmp::method_name(e.request));
           }
         },
         effect);
@@ -199,6 +322,15 @@ Reply CwmpService::Impl::run(Entry& entry, std::string_view body, Millis now) {
   return reply;
 }
 
+void CwmpService::Impl::session_ended(const Entry& entry, std::string_view outcome, Millis now) {
+  const double seconds = static_cast<double>(now - entry.started) / 1000.0;
+  if (options.metrics != nullptr) {
+    options.metrics->add("cwmp_sessions_total", {{"outcome", std::string(outcome)}});
+    options.metrics->observe("cwmp_session_duration_seconds", seconds);
+  }
+  spdlog::info("cwmp: {} session {} after {:.3f} s", entry.device_id, outcome, seconds);
+}
+
 void CwmpService::Impl::forget(const std::shared_ptr<Entry>& entry) {
   by_cookie.erase(entry->cookie);
   by_connection.erase(entry->connection_id);
@@ -211,6 +343,24 @@ CwmpService::CwmpService(store::Store& store, asio::any_io_executor store_execut
     : impl_(std::make_unique<Impl>(store, std::move(store_executor), std::move(options))) {}
 
 CwmpService::~CwmpService() = default;
+
+namespace {
+
+net::Response busy(const net::Request& request, std::string text, std::chrono::seconds retry) {
+  net::Response r = plain(http::status::service_unavailable, request, std::move(text));
+  r.message.set(http::field::retry_after, std::to_string(retry.count()));
+  return r;
+}
+
+// The events of the Inform a first reply records (for the metrics and the log).
+const std::vector<cwmp::EventStruct>* inform_events(const Reply& reply) {
+  for (const Effect& e : reply.effects) {
+    if (const auto* r = std::get_if<RecordInform>(&e)) return &r->record.events;
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
                                                    const net::ConnectionInfo& connection) {
@@ -236,18 +386,19 @@ asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
   }
   const bool is_new = !entry;
   if (is_new) {
-    if (auto refused = im.authenticate(request, connection, now)) co_return std::move(*refused);
+    AuthCheck auth = co_await im.authenticate(request, connection, now);
+    if (auth.refusal) co_return std::move(*auth.refusal);
     std::lock_guard lock(im.mutex);
     if (im.by_cookie.size() >= im.options.max_sessions) {
       ++im.stats.sessions_refused;
-      net::Response r = plain(http::status::service_unavailable, request, "too many sessions");
-      r.message.set(http::field::retry_after, std::to_string(im.options.retry_after.count()));
-      co_return r;
+      im.count("cwmp_sessions_total", {{"outcome", "refused-overload"}});
+      co_return busy(request, "too many sessions", im.options.retry_after);
     }
     entry = std::make_shared<Entry>(im.options.session, connection.remote_address);
     entry->cookie = new_cookie_value();
     entry->connection_id = connection.connection_id;
     entry->started = now;
+    entry->bound_device = std::move(auth.bound_device);
   }
   entry->last_activity = now;
 
@@ -255,13 +406,20 @@ asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
   Reply reply;
   if (is_new) {
     reply = entry->session.on_post(request.body(), now);
-    bool busy = false;
+    const std::string& device = entry->session.device_id();
+    if (!entry->bound_device.empty() && !device.empty() && device != entry->bound_device) {
+      // Per-device credentials are only good for their device: another device's Inform
+      // with them is an impersonation attempt.
+      im.auth_failed(connection.remote_address, device, now);
+      co_return im.unauthorized(request, now, false);
+    }
+    bool busy_device = false;
     {
       std::lock_guard lock(im.mutex);
-      entry->device_id = entry->session.device_id();
+      entry->device_id = device;
       const auto it = im.by_device.find(entry->device_id);
-      busy = !entry->device_id.empty() && it != im.by_device.end();
-      if (busy) {
+      busy_device = !entry->device_id.empty() && it != im.by_device.end();
+      if (busy_device) {
         ++im.stats.sessions_refused;
       } else if (!reply.session_over) {
         im.by_cookie[entry->cookie] = entry;
@@ -271,12 +429,22 @@ asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
         ++im.stats.sessions_started;
       }
     }
-    if (busy) {
+    if (busy_device) {
       // One live session per device (TR-069 §3.2: a CPE holds one session at a time).
-      net::Response r =
-          plain(http::status::service_unavailable, request, "a session of this device is open");
-      r.message.set(http::field::retry_after, std::to_string(im.options.retry_after.count()));
-      co_return r;
+      im.count("cwmp_sessions_total", {{"outcome", "refused-busy"}});
+      spdlog::warn("cwmp: {} refused: a session of this device is open (from {})", entry->device_id,
+                   connection.remote_address);
+      co_return busy(request, "a session of this device is open", im.options.retry_after);
+    }
+    if (const auto* events = inform_events(reply)) {
+      std::string codes;
+      for (const cwmp::EventStruct& e : *events) {
+        im.count("cwmp_informs_total", {{"event", e.event_code}});
+        if (!codes.empty()) codes += ", ";
+        codes += e.event_code;
+      }
+      spdlog::info("cwmp: {} session started from {} (CWMP {}, events: {})", entry->device_id,
+                   connection.remote_address, cwmp::to_string(entry->session.version()), codes);
     }
   }
 
@@ -303,9 +471,14 @@ asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
     error = e.what();
   }
   if (!error.empty()) {
+    spdlog::error("cwmp: {} store error, session dropped: {}", entry->device_id, error);
     std::lock_guard lock(im.mutex);
+    if (entry->registered) im.session_ended(*entry, "error", now);
     im.forget(entry);
     co_return plain(http::status::internal_server_error, request, "store error: " + error);
+  }
+  for (const std::string& w : entry->session.warnings()) {
+    spdlog::debug("cwmp: {} tolerated: {}", entry->device_id, w);
   }
 
   net::Response response;
@@ -316,6 +489,11 @@ asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
     response.message.body() = std::move(reply.body);
   } else if (!reply.body.empty()) {
     response.message.set(http::field::content_type, "text/plain; charset=utf-8");
+    if (reply.http_status == 400) {
+      spdlog::warn("cwmp: {} bad request from {}: {}",
+                   entry->device_id.empty() ? std::string("(unknown device)") : entry->device_id,
+                   connection.remote_address, reply.body);
+    }
     response.message.body() = std::move(reply.body);
   }
   if (is_new && entry->registered) {
@@ -327,6 +505,10 @@ asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
     std::lock_guard lock(im.mutex);
     if (reply.http_status == 204) ++im.stats.sessions_completed;
     if (reply.http_status == 400) ++im.stats.bad_requests;
+    const std::string_view outcome = reply.http_status == 204   ? "completed"
+                                     : reply.http_status == 400 ? "bad-request"
+                                                                : "ended-by-fault";
+    if (entry->registered || reply.http_status == 400) im.session_ended(*entry, outcome, now);
     if (entry->registered) im.forget(entry);
   }
   co_return response;
@@ -342,7 +524,10 @@ std::size_t CwmpService::expire(Millis now) {
       old.push_back(entry);
     }
   }
-  for (const auto& entry : old) im.forget(entry);
+  for (const auto& entry : old) {
+    im.session_ended(*entry, "expired", now);
+    im.forget(entry);
+  }
   im.stats.sessions_expired += old.size();
   return old.size();
 }

@@ -8,8 +8,12 @@
 // - Overload is explicit: beyond max_sessions live sessions, 503 + Retry-After.
 // - Idle sessions expire after idle_timeout, any session after max_duration
 //   (expire() is called by the owner's timer; time is injected).
-// - CPE authentication: none (labs) or HTTP Digest (RFC 7616) with one shared
-//   username/password; Basic only over TLS.
+// - CPE authentication: none (labs) or HTTP Digest (RFC 7616); Basic only over TLS.
+//   Credentials per device (store::CpeCredentials, bound to one device id when the
+//   store says so) or one shared username/password from the configuration.
+// - Failed authentications are counted, logged with the source address, and
+//   rate-limited per source: beyond max_auth_failures within auth_failure_window,
+//   the source gets 503 + Retry-After until the window passes.
 #pragma once
 
 #include <chrono>
@@ -31,6 +35,8 @@ class Store;
 
 namespace acs {
 
+class Metrics;
+
 enum class CpeAuth : std::uint8_t { kNone, kDigest, kBasicOverTls };
 
 struct CwmpServiceOptions {
@@ -41,8 +47,14 @@ struct CwmpServiceOptions {
   std::chrono::seconds retry_after{30};
   CpeAuth auth = CpeAuth::kDigest;
   std::string realm = "cwmp-acs";
-  std::string username;  // the shared CPE credentials
+  std::string username;  // the shared CPE credentials (empty: per-device credentials only)
   std::string password;
+  std::uint32_t max_auth_failures = 10;  // per source address within the window
+  std::chrono::milliseconds auth_failure_window{60'000};
+  // Client certificates (TLS): require one on this endpoint's TLS connections. The
+  // listener verifies the chain; this refuses TLS requests that came without one.
+  bool require_client_certificate = false;
+  Metrics* metrics = nullptr;     // declare_acs_metrics() families; may be null
   std::function<Millis()> clock;  // UTC ms; defaults to the system clock
 };
 
@@ -52,6 +64,7 @@ struct CwmpServiceStats {
   std::uint64_t sessions_refused = 0;    // 503: busy device or overload
   std::uint64_t sessions_expired = 0;
   std::uint64_t auth_failures = 0;
+  std::uint64_t auth_rate_limited = 0;
   std::uint64_t bad_requests = 0;
 };
 

@@ -52,7 +52,21 @@ void merge_into(boost::json::object& into, const boost::json::value& from) {
   }
 }
 
+std::string transfer_time(const cwmp::DateTime& t) {
+  return cwmp::format_date_time(t);
+}
+
+// Download, Upload and ScheduleDownload tasks carry a CommandKey the ACS can find again.
+bool is_transfer(TaskType type) {
+  return type == TaskType::kDownload || type == TaskType::kUpload ||
+         type == TaskType::kScheduleDownload;
+}
+
 }  // namespace
+
+std::string default_command_key(std::int64_t task_id) {
+  return "task-" + std::to_string(task_id);
+}
 
 std::string_view to_string(SessionState state) {
   switch (state) {
@@ -182,7 +196,17 @@ Reply AcsSession::on_cpe_request(const cwmp::Envelope& env) {
   cwmp::Header header;
   header.id = env.header.id;
   Reply r = envelope_reply(std::move(header), answer_to(env.body));
-  if (!std::holds_alternative<cwmp::GetRPCMethods>(env.body)) {
+  if (const auto* tc = std::get_if<cwmp::TransferComplete>(&env.body)) {
+    CompleteTransfer done{device_id_, tc->command_key, {}, std::nullopt};
+    done.outcome["faultCode"] = tc->fault_struct.fault_code;
+    done.outcome["faultString"] = tc->fault_struct.fault_string;
+    done.outcome["startTime"] = transfer_time(tc->start_time);
+    done.outcome["completeTime"] = transfer_time(tc->complete_time);
+    if (tc->fault_struct.fault_code != 0) {
+      done.fault = TaskFault{tc->fault_struct.fault_code, tc->fault_struct.fault_string, {}};
+    }
+    r.effects.push_back(std::move(done));
+  } else if (!std::holds_alternative<cwmp::GetRPCMethods>(env.body)) {
     r.effects.push_back(RecordCpeRequest{device_id_, env.body});
   }
   return r;
@@ -199,7 +223,14 @@ Reply AcsSession::on_response(const cwmp::Envelope& env, Millis now) {
     return fail_current_task(
         TaskFault{cwmp::fault::kAcsInvalidArguments, outcome.error().message, {}});
   }
-  merge_into(partial_result_, outcome->result);
+  if (task.type == TaskType::kRefreshObject) {
+    if (step_ == 0) return on_refresh_names(std::move(outcome.value()));
+    // Value batches: the result counts what was refreshed rather than listing it all.
+    refresh_values_ += outcome->learned.size();
+    partial_result_["values"] = refresh_values_;
+  } else {
+    merge_into(partial_result_, outcome->result);
+  }
   std::vector<Effect> effects;
   if (++step_ < plan_.rpcs.size()) {
     effects.push_back(RecordParameters{device_id_, std::move(outcome->learned),
@@ -216,6 +247,43 @@ Reply AcsSession::on_response(const cwmp::Envelope& env, Millis now) {
   return ask_for_task(std::move(effects));
 }
 
+// refreshObject learned the subtree's names: what was stored under it and is not named any
+// more is gone; the values follow in batches of refresh_batch names.
+Reply AcsSession::on_refresh_names(Outcome outcome) {
+  const std::string& path = std::get<cwmp::GetParameterNames>(plan_.rpcs[0]).parameter_path;
+  std::vector<std::string> leaves;
+  for (const ParameterUpdate& u : outcome.learned) {
+    if (!u.path.empty() && u.path.back() != '.') leaves.push_back(u.path);
+  }
+  partial_result_["names"] = outcome.learned.size();
+  partial_result_["values"] = 0;
+  refresh_values_ = 0;
+  std::vector<std::string> removed;
+  if (!path.empty()) removed.push_back(path);
+  std::vector<Effect> effects;
+  plan_.rpcs.resize(1);
+  const std::size_t batch = std::max<std::size_t>(1, config_.refresh_batch);
+  for (std::size_t i = 0; i < leaves.size(); i += batch) {
+    const auto end =
+        leaves.begin() + static_cast<std::ptrdiff_t>(std::min(leaves.size(), i + batch));
+    plan_.rpcs.push_back(cwmp::GetParameterValues{
+        std::vector<std::string>(leaves.begin() + static_cast<std::ptrdiff_t>(i), end)});
+  }
+  if (plan_.rpcs.size() == 1) {
+    effects.push_back(CompleteTask{task_->id, std::move(partial_result_),
+                                   std::move(outcome.learned), std::move(removed)});
+    partial_result_ = {};
+    task_.reset();
+    return ask_for_task(std::move(effects));
+  }
+  effects.push_back(RecordParameters{device_id_, std::move(outcome.learned), std::move(removed)});
+  ++step_;
+  Reply r = send_current_rpc();
+  r.effects.insert(r.effects.begin(), std::make_move_iterator(effects.begin()),
+                   std::make_move_iterator(effects.end()));
+  return r;
+}
+
 Reply AcsSession::next_task(std::optional<Task> task, Millis now) {
   (void)now;
   if (state_ != SessionState::kAcsRequests) return not_cwmp("no task was asked for");
@@ -226,6 +294,9 @@ Reply AcsSession::next_task(std::optional<Task> task, Millis now) {
     r.http_status = 204;
     r.session_over = true;
     return r;
+  }
+  if (is_transfer(task->type) && !task->args.contains("commandKey")) {
+    task->args["commandKey"] = default_command_key(task->id);
   }
   auto plan = plan_task(task->type, task->args);
   if (!plan) {

@@ -28,6 +28,9 @@ namespace acs {
 struct SessionConfig {
   cwmp::VersionSet acs_versions = cwmp::VersionSet::all();
   cwmp::Limits limits;
+  // refreshObject asks the values of at most this many parameters per GetParameterValues,
+  // so that a huge data model never becomes one huge response.
+  std::size_t refresh_batch = 256;
 };
 
 // --- effects -----------------------------------------------------------------
@@ -52,14 +55,25 @@ struct FailTask {
   std::int64_t task_id;
   TaskFault fault;
 };
-// A CPE-originated request worth keeping (TransferComplete, AutonomousTransferComplete,
+// A TransferComplete (TR-069 A.3.3.2): ends the Download/Upload task with that CommandKey.
+struct CompleteTransfer {
+  std::string device_id;
+  std::string command_key;
+  boost::json::object outcome;     // {"faultCode", "faultString", "startTime", "completeTime"}
+  std::optional<TaskFault> fault;  // when FaultCode is not 0
+};
+// Another CPE-originated request worth keeping (AutonomousTransferComplete,
 // RequestDownload, Kicked, DUStateChangeComplete, AutonomousDUStateChangeComplete).
 struct RecordCpeRequest {
   std::string device_id;
   cwmp::Body request;
 };
 using Effect = std::variant<RecordInform, MarkTaskSent, RecordParameters, CompleteTask, FailTask,
-                            RecordCpeRequest>;
+                            CompleteTransfer, RecordCpeRequest>;
+
+// The CommandKey the ACS gives a transfer task posted without one, so that its
+// TransferComplete finds it ("task-<id>").
+std::string default_command_key(std::int64_t task_id);
 
 // --- replies -----------------------------------------------------------------
 struct Reply {
@@ -100,6 +114,7 @@ class AcsSession {
   Reply on_inform(const cwmp::Decoded& decoded, Millis now);
   Reply on_cpe_request(const cwmp::Envelope& env);
   Reply on_response(const cwmp::Envelope& env, Millis now);
+  Reply on_refresh_names(Outcome outcome);
   Reply send_current_rpc();
   Reply ask_for_task(std::vector<Effect> effects);
   Reply fail_current_task(TaskFault fault);
@@ -122,6 +137,7 @@ class AcsSession {
   TaskPlan plan_;
   std::size_t step_ = 0;
   boost::json::object partial_result_;
+  std::size_t refresh_values_ = 0;  // refreshObject: values learned so far
 };
 
 }  // namespace acs

@@ -94,6 +94,31 @@ CREATE TABLE tasks (
 CREATE INDEX tasks_device_state ON tasks (device_id, state, id);
 CREATE INDEX tasks_state ON tasks (state, id);
 )sql",
+    R"sql(
+CREATE TABLE cpe_credentials (
+  username TEXT PRIMARY KEY NOT NULL,
+  password TEXT NOT NULL,
+  device_id TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE files (
+  name TEXT PRIMARY KEY NOT NULL,
+  file_type TEXT NOT NULL,
+  oui TEXT NOT NULL,
+  product_class TEXT NOT NULL,
+  version TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  md5 TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  uploaded INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  storage TEXT NOT NULL
+);
+
+ALTER TABLE devices ADD COLUMN cr_result TEXT;
+ALTER TABLE devices ADD COLUMN cr_message TEXT;
+ALTER TABLE devices ADD COLUMN cr_at INTEGER;
+)sql",
 };
 
 constexpr std::string_view kNumericTypes =
@@ -661,7 +686,256 @@ class SqliteStore final : public Store {
     return events;
   }
 
+  // --- transfers ---------------------------------------------------------------------------
+
+  std::optional<std::int64_t> complete_transfer(std::string_view device_id,
+                                                std::string_view command_key,
+                                                const json::object& outcome,
+                                                const std::optional<acs::TaskFault>& fault,
+                                                acs::Millis now) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, true);
+    std::int64_t task_id = 0;
+    json::object result;
+    {
+      Use u =
+          use("SELECT id, result FROM tasks WHERE device_id = ?1"
+              " AND type IN ('download', 'upload', 'scheduleDownload')"
+              " AND (json_extract(args, '$.commandKey') = ?2 OR ('task-' || id) = ?2)"
+              " ORDER BY id DESC LIMIT 1");
+      u.bind(1, device_id).bind(2, command_key);
+      if (!u.step()) return std::nullopt;
+      task_id = u.integer(0);
+      if (!u.is_null(1)) {
+        if (json::value v = parse_json(u.text(1)); v.is_object())
+          result = std::move(v.get_object());
+      }
+    }
+    result["transferComplete"] = outcome;
+    const std::string result_text = json::serialize(result);
+    if (fault) {
+      Use u =
+          use("UPDATE tasks SET state = 'fault', result = ?2, fault_code = ?3, fault_message = ?4,"
+              " fault_detail = '[]', updated = ?5 WHERE id = ?1");
+      u.bind(1, task_id)
+          .bind(2, std::string_view(result_text))
+          .bind(3, std::int64_t{fault->code})
+          .bind(4, std::string_view(fault->message))
+          .bind(5, now)
+          .run();
+    } else {
+      Use u = use(
+          "UPDATE tasks SET state = 'done', result = ?2, fault_code = NULL, fault_message = NULL,"
+          " fault_detail = NULL, updated = ?3 WHERE id = ?1");
+      u.bind(1, task_id).bind(2, std::string_view(result_text)).bind(3, now).run();
+    }
+    txn.commit();
+    return task_id;
+  }
+
+  // --- CPE credentials ---------------------------------------------------------------------
+
+  std::optional<CpeCredentials> cpe_credentials(std::string_view username) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::optional<CpeCredentials> found;
+    {
+      Use u = use("SELECT username, password, device_id FROM cpe_credentials WHERE username = ?1");
+      u.bind(1, username);
+      if (u.step()) found = CpeCredentials{u.text(0), u.text(1), u.text(2)};
+    }
+    txn.commit();
+    return found;
+  }
+
+  void put_cpe_credentials(const CpeCredentials& c) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, true);
+    Use u =
+        use("INSERT INTO cpe_credentials (username, password, device_id) VALUES (?1, ?2, ?3)"
+            " ON CONFLICT (username) DO UPDATE SET password = excluded.password,"
+            " device_id = excluded.device_id");
+    u.bind(1, std::string_view(c.username))
+        .bind(2, std::string_view(c.password))
+        .bind(3, std::string_view(c.device_id))
+        .run();
+    txn.commit();
+  }
+
+  bool delete_cpe_credentials(std::string_view username) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, true);
+    Use u = use("DELETE FROM cpe_credentials WHERE username = ?1");
+    u.bind(1, username).run();
+    const bool removed = u.changes() > 0;
+    txn.commit();
+    return removed;
+  }
+
+  std::vector<CpeCredentials> list_cpe_credentials() override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::vector<CpeCredentials> out;
+    {
+      Use u = use("SELECT username, password, device_id FROM cpe_credentials ORDER BY username");
+      while (u.step()) out.push_back(CpeCredentials{u.text(0), u.text(1), u.text(2)});
+    }
+    txn.commit();
+    return out;
+  }
+
+  // --- connection requests -----------------------------------------------------------------
+
+  std::optional<ConnectionRequestTarget> connection_request_target(
+      std::string_view device_id) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::optional<ConnectionRequestTarget> target;
+    {
+      Use u = use("SELECT 1 FROM devices WHERE id = ?1");
+      u.bind(1, device_id);
+      if (u.step()) target.emplace();
+    }
+    if (target) {
+      // TR-181 (Device.) or TR-098 (InternetGatewayDevice.) root: whichever the device has.
+      Use u =
+          use("SELECT path, value FROM device_params WHERE device_id = ?1 AND path IN ("
+              "'Device.ManagementServer.ConnectionRequestURL',"
+              "'Device.ManagementServer.ConnectionRequestUsername',"
+              "'Device.ManagementServer.ConnectionRequestPassword',"
+              "'InternetGatewayDevice.ManagementServer.ConnectionRequestURL',"
+              "'InternetGatewayDevice.ManagementServer.ConnectionRequestUsername',"
+              "'InternetGatewayDevice.ManagementServer.ConnectionRequestPassword')");
+      u.bind(1, device_id);
+      while (u.step()) {
+        const std::string path = u.text(0);
+        const std::string value = u.text(1);
+        if (path.ends_with(".ConnectionRequestURL")) {
+          target->url = value;
+        } else if (path.ends_with(".ConnectionRequestUsername")) {
+          target->username = value;
+        } else {
+          target->password = value;
+        }
+      }
+    }
+    txn.commit();
+    return target;
+  }
+
+  void record_connection_request(std::string_view device_id,
+                                 const ConnectionRequestRecord& record) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, true);
+    Use u = use("UPDATE devices SET cr_result = ?2, cr_message = ?3, cr_at = ?4 WHERE id = ?1");
+    u.bind(1, device_id)
+        .bind(2, std::string_view(record.result))
+        .bind(3, std::string_view(record.message))
+        .bind(4, record.at)
+        .run();
+    txn.commit();
+  }
+
+  // --- files -------------------------------------------------------------------------------
+
+  void put_file(const FileInfo& f) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, true);
+    Use u = use(
+        "INSERT OR REPLACE INTO files (name, file_type, oui, product_class, version, size, md5,"
+        " sha256, uploaded, device_id, storage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " ?11)");
+    u.bind(1, std::string_view(f.name))
+        .bind(2, std::string_view(f.file_type))
+        .bind(3, std::string_view(f.oui))
+        .bind(4, std::string_view(f.product_class))
+        .bind(5, std::string_view(f.version))
+        .bind(6, static_cast<std::int64_t>(f.size))
+        .bind(7, std::string_view(f.md5))
+        .bind(8, std::string_view(f.sha256))
+        .bind(9, f.uploaded)
+        .bind(10, std::string_view(f.device_id))
+        .bind(11, std::string_view(f.storage))
+        .run();
+    txn.commit();
+  }
+
+  std::optional<FileInfo> get_file(std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::optional<FileInfo> found;
+    {
+      Use u = use(std::string(kFileSelect) + " WHERE name = ?1");
+      u.bind(1, name);
+      if (u.step()) found = file_row(u);
+    }
+    txn.commit();
+    return found;
+  }
+
+  bool delete_file(std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, true);
+    Use u = use("DELETE FROM files WHERE name = ?1");
+    u.bind(1, name).run();
+    const bool removed = u.changes() > 0;
+    txn.commit();
+    return removed;
+  }
+
+  std::vector<FileInfo> list_files() override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::vector<FileInfo> out;
+    {
+      Use u = use(std::string(kFileSelect) + " ORDER BY name");
+      while (u.step()) out.push_back(file_row(u));
+    }
+    txn.commit();
+    return out;
+  }
+
+  // --- metrics -----------------------------------------------------------------------------
+
+  std::vector<TaskCount> task_counts() override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::vector<TaskCount> out;
+    {
+      Use u = use("SELECT type, state, COUNT(*) FROM tasks GROUP BY type, state");
+      while (u.step()) {
+        const auto type = acs::parse_task_type(u.text(0));
+        const auto state = acs::parse_task_state(u.text(1));
+        if (type && state) {
+          out.push_back(TaskCount{*type, *state, static_cast<std::uint64_t>(u.integer(2))});
+        }
+      }
+    }
+    txn.commit();
+    return out;
+  }
+
  private:
+  static constexpr std::string_view kFileSelect =
+      "SELECT name, file_type, oui, product_class, version, size, md5, sha256, uploaded,"
+      " device_id, storage FROM files";
+
+  static FileInfo file_row(const Use& u) {
+    FileInfo f;
+    f.name = u.text(0);
+    f.file_type = u.text(1);
+    f.oui = u.text(2);
+    f.product_class = u.text(3);
+    f.version = u.text(4);
+    f.size = static_cast<std::uint64_t>(u.integer(5));
+    f.md5 = u.text(6);
+    f.sha256 = u.text(7);
+    f.uploaded = u.integer(8);
+    f.device_id = u.text(9);
+    f.storage = u.text(10);
+    return f;
+  }
+
   static constexpr std::string_view kTaskSelect =
       "SELECT id, device_id, type, args, state, created, expires, updated, attempts, result,"
       " fault_code, fault_message, fault_detail FROM tasks";
@@ -918,9 +1192,9 @@ class SqliteStore final : public Store {
                                              const std::vector<std::string>& projection) {
     json::object doc;
     {
-      Use u =
-          use("SELECT id, oui, product_class, serial_number, manufacturer, last_inform, last_boot,"
-              " last_bootstrap, registered FROM devices WHERE id = ?1");
+      Use u = use(
+          "SELECT id, oui, product_class, serial_number, manufacturer, last_inform, last_boot,"
+          " last_bootstrap, registered, cr_result, cr_message, cr_at FROM devices WHERE id = ?1");
       u.bind(1, device_id);
       if (!u.step()) return std::nullopt;
       doc["_id"] = u.text(0);
@@ -938,6 +1212,10 @@ class SqliteStore final : public Store {
         if (!u.is_null(5 + i) && projected(projection, kTimes[i])) {
           doc[kTimes[i]] = iso_time(u.integer(5 + i));
         }
+      }
+      if (!u.is_null(9) && projected(projection, "_lastConnectionRequest")) {
+        doc["_lastConnectionRequest"] = json::object{
+            {"result", u.text(9)}, {"message", u.text(10)}, {"timestamp", iso_time(u.integer(11))}};
       }
     }
     if (projected(projection, "_tags")) {

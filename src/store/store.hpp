@@ -30,6 +30,54 @@ struct FindOptions {
   std::uint64_t limit = 0;  // 0 = no limit
 };
 
+// CPE credentials for the CWMP endpoint's authentication (per device; the shared pair of
+// the configuration applies to usernames not found here). With device_id set, the
+// credentials are only good for that device: an Inform of another device is refused.
+struct CpeCredentials {
+  std::string username;
+  std::string password;
+  std::string device_id;  // empty: any device
+  friend bool operator==(const CpeCredentials&, const CpeCredentials&) = default;
+};
+
+// Where and how to reach a device for a connection request (TR-069 §3.2.2), from its
+// stored ManagementServer parameters (Device. or InternetGatewayDevice. root).
+struct ConnectionRequestTarget {
+  std::string url;       // ManagementServer.ConnectionRequestURL
+  std::string username;  // ManagementServer.ConnectionRequestUsername
+  std::string password;  // ManagementServer.ConnectionRequestPassword (as the ACS set it)
+};
+
+// The outcome of the device's last connection request, shown in its document as
+// "_lastConnectionRequest": {"result", "message", "timestamp"}.
+struct ConnectionRequestRecord {
+  std::string result;  // "accepted", "auth-failed", "unreachable", "timeout", "error", ...
+  std::string message;
+  acs::Millis at = 0;
+};
+
+// A file the ACS serves to CPEs (firmware, configuration) or received from one (Upload).
+struct FileInfo {
+  std::string name;       // unique; the URL path under the file service
+  std::string file_type;  // TR-069 FileType, e.g. "1 Firmware Upgrade Image"
+  std::string oui;        // applicability; empty = any
+  std::string product_class;
+  std::string version;
+  std::uint64_t size = 0;
+  std::string md5;     // lowercase hex
+  std::string sha256;  // lowercase hex
+  acs::Millis uploaded = 0;
+  std::string device_id;  // set for files received from a CPE (Upload)
+  std::string storage;    // where the bytes are, relative to the file directory
+  friend bool operator==(const FileInfo&, const FileInfo&) = default;
+};
+
+struct TaskCount {
+  acs::TaskType type;
+  acs::TaskState state;
+  std::uint64_t count;
+};
+
 struct TaskFilter {
   std::optional<std::string> device_id;
   std::optional<acs::TaskState> state;
@@ -101,6 +149,46 @@ class Store {
   // The newest events of a device, newest first.
   virtual std::vector<cwmp::EventStruct> recent_events(std::string_view device_id,
                                                        std::size_t limit) = 0;
+
+  // --- transfers -------------------------------------------------------------
+
+  // A TransferComplete (TR-069 A.3.3.2): the device's newest download, upload or
+  // scheduleDownload task whose command key is `command_key` (the task's "commandKey"
+  // argument, or "task-<id>" when it had none) gets `outcome` stored in its result under
+  // "transferComplete"; with a fault it turns into state fault. Returns the task's id, or
+  // nullopt when no task has that command key (the event history keeps the request).
+  virtual std::optional<std::int64_t> complete_transfer(std::string_view device_id,
+                                                        std::string_view command_key,
+                                                        const boost::json::object& outcome,
+                                                        const std::optional<acs::TaskFault>& fault,
+                                                        acs::Millis now) = 0;
+
+  // --- CPE credentials -------------------------------------------------------
+
+  virtual std::optional<CpeCredentials> cpe_credentials(std::string_view username) = 0;
+  virtual void put_cpe_credentials(const CpeCredentials& credentials) = 0;  // insert or replace
+  virtual bool delete_cpe_credentials(std::string_view username) = 0;
+  virtual std::vector<CpeCredentials> list_cpe_credentials() = 0;
+
+  // --- connection requests ---------------------------------------------------
+
+  // nullopt when the device is unknown; an empty url when it never reported one.
+  virtual std::optional<ConnectionRequestTarget> connection_request_target(
+      std::string_view device_id) = 0;
+  virtual void record_connection_request(std::string_view device_id,
+                                         const ConnectionRequestRecord& record) = 0;
+
+  // --- files -----------------------------------------------------------------
+
+  virtual void put_file(const FileInfo& file) = 0;  // insert or replace by name
+  virtual std::optional<FileInfo> get_file(std::string_view name) = 0;
+  virtual bool delete_file(std::string_view name) = 0;
+  virtual std::vector<FileInfo> list_files() = 0;  // by name
+
+  // --- metrics ---------------------------------------------------------------
+
+  // Tasks grouped by type and state (only non-zero groups).
+  virtual std::vector<TaskCount> task_counts() = 0;
 };
 
 }  // namespace store

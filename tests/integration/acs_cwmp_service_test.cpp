@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "acs/cwmp_service.hpp"
+#include "acs/metrics.hpp"
 #include "cwmp/codec.hpp"
 #include "cwmp/http_auth.hpp"
 #include "net_test_support.hpp"
@@ -85,6 +86,36 @@ class FakeStore final : public store::Store {
   std::vector<cwmp::EventStruct> recent_events(std::string_view, std::size_t) override {
     return {};
   }
+  std::optional<std::int64_t> complete_transfer(std::string_view, std::string_view,
+                                                const boost::json::object&,
+                                                const std::optional<acs::TaskFault>&,
+                                                acs::Millis) override {
+    return std::nullopt;
+  }
+  std::optional<store::CpeCredentials> cpe_credentials(std::string_view username) override {
+    std::lock_guard lock(mutex);
+    for (const auto& c : credentials) {
+      if (c.username == username) return c;
+    }
+    return std::nullopt;
+  }
+  void put_cpe_credentials(const store::CpeCredentials& c) override {
+    std::lock_guard lock(mutex);
+    credentials.push_back(c);
+  }
+  bool delete_cpe_credentials(std::string_view) override { return false; }
+  std::vector<store::CpeCredentials> list_cpe_credentials() override { return {}; }
+  std::optional<store::ConnectionRequestTarget> connection_request_target(
+      std::string_view) override {
+    return std::nullopt;
+  }
+  void record_connection_request(std::string_view, const store::ConnectionRequestRecord&) override {
+  }
+  void put_file(const store::FileInfo&) override {}
+  std::optional<store::FileInfo> get_file(std::string_view) override { return std::nullopt; }
+  bool delete_file(std::string_view) override { return false; }
+  std::vector<store::FileInfo> list_files() override { return {}; }
+  std::vector<store::TaskCount> task_counts() override { return {}; }
 
   acs::Task& find(std::int64_t id) { return tasks.at(static_cast<std::size_t>(id - 1)); }
 
@@ -92,6 +123,7 @@ class FakeStore final : public store::Store {
   std::vector<acs::InformRecord> informs;
   std::vector<acs::Task> tasks;
   std::vector<acs::ParameterUpdate> learned;
+  std::vector<store::CpeCredentials> credentials;
 };
 
 cwmp::Header header_with_id(std::optional<std::string> id) {
@@ -284,6 +316,67 @@ TEST_F(CwmpServiceTest, DigestAuthenticationOfTheCpe) {
   auto ok = attempt("secret");
   ASSERT_EQ(ok.status(), 200u) << ok.response.body();
   EXPECT_TRUE(std::holds_alternative<cwmp::InformResponse>(decode(ok).body));
+}
+
+class CwmpServiceAuthTest : public CwmpServiceTest {
+ protected:
+  net::ClientResult attempt(net::HttpConnection& c, const std::string& user,
+                            const std::string& password, const std::string& serial) {
+    auto challenge = post(c, inform_body(serial));
+    if (challenge.status() != 401) return challenge;
+    const std::string www(challenge.response[http::field::www_authenticate]);
+    auto parsed = cwmp::auth::parse_www_authenticate(www);
+    EXPECT_TRUE(parsed) << www;
+    cwmp::auth::DigestClient client(user, password, [](std::span<std::uint8_t> out) {
+      for (auto& b : out) b = 0x42;
+    });
+    client.set_challenge(parsed->digest);
+    net::Headers headers;
+    headers.emplace_back("Authorization", client.authorization("POST", "/").value_or(""));
+    return post(c, inform_body(serial), headers);
+  }
+};
+
+TEST_F(CwmpServiceAuthTest, PerDeviceCredentialsAreBoundToTheirDevice) {
+  acs::CwmpServiceOptions o;
+  o.auth = acs::CpeAuth::kDigest;  // no shared pair: per-device credentials only
+  // inform_body() uses OUI 00AABB, product class HGW.
+  store_.put_cpe_credentials({"dev-7", "pw-7", "00AABB-HGW-SN7"});
+  start(o);
+  net::HttpConnection c(io_.get_executor());
+  auto ok = attempt(c, "dev-7", "pw-7", "SN7");
+  ASSERT_EQ(ok.status(), 200u) << ok.response.body();
+
+  // The same credentials in another device's Inform: refused, nothing stored.
+  net::HttpConnection other(io_.get_executor());
+  const std::size_t informs = store_.informs.size();
+  EXPECT_EQ(attempt(other, "dev-7", "pw-7", "SN8").status(), 401u);
+  EXPECT_EQ(store_.informs.size(), informs);
+  // A username nobody has: refused.
+  net::HttpConnection third(io_.get_executor());
+  EXPECT_EQ(attempt(third, "cpe", "secret", "SN9").status(), 401u);
+}
+
+TEST_F(CwmpServiceAuthTest, FailuresAreRateLimitedPerSource) {
+  acs::CwmpServiceOptions o;
+  o.auth = acs::CpeAuth::kDigest;
+  o.username = "cpe";
+  o.password = "secret";
+  o.max_auth_failures = 3;
+  acs::Metrics metrics;
+  acs::declare_acs_metrics(metrics);
+  o.metrics = &metrics;
+  start(o);
+  net::HttpConnection c(io_.get_executor());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(attempt(c, "cpe", "wrong", "SN1").status(), 401u);
+  // Beyond the limit even the right password waits for the window to pass.
+  auto limited = post(c, inform_body("SN1"));
+  EXPECT_EQ(limited.status(), 503u);
+  EXPECT_FALSE(limited.response[http::field::retry_after].empty());
+  EXPECT_EQ(service_->stats().auth_failures, 3u);
+  EXPECT_EQ(service_->stats().auth_rate_limited, 1u);
+  EXPECT_EQ(metrics.counter_value("cwmp_auth_failures_total"), 3u);
+  EXPECT_EQ(metrics.counter_value("cwmp_auth_rate_limited_total"), 1u);
 }
 
 TEST_F(CwmpServiceTest, NotCwmpIsA400) {

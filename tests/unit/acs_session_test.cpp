@@ -56,8 +56,9 @@ acs::Task task(std::int64_t id, acs::TaskType type, json::object args) {
 }
 
 // Opens a session: Inform, then the empty POST that hands over to the ACS.
-AcsSession opened(cwmp::CwmpVersion version = cwmp::CwmpVersion::k1_2) {
-  AcsSession s({}, "192.0.2.7");
+AcsSession opened(cwmp::CwmpVersion version = cwmp::CwmpVersion::k1_2,
+                  acs::SessionConfig config = {}) {
+  AcsSession s(std::move(config), "192.0.2.7");
   Reply r = s.on_post(envelope(bootstrap_inform(), "1", version), kNow);
   EXPECT_EQ(r.http_status, 200u);
   Reply empty = s.on_post("", kNow);
@@ -115,9 +116,19 @@ TEST(AcsSession, CpeRequestsAreAnsweredAndKept) {
   EXPECT_TRUE(std::holds_alternative<cwmp::TransferCompleteResponse>(env.body));
   EXPECT_EQ(env.header.id, "7");
   ASSERT_EQ(r.effects.size(), 1u);
-  EXPECT_EQ(std::get<cwmp::TransferComplete>(std::get<acs::RecordCpeRequest>(r.effects[0]).request)
-                .command_key,
-            "fw-1");
+  // A TransferComplete ends its transfer task; other CPE requests are kept as such.
+  EXPECT_EQ(std::get<acs::CompleteTransfer>(r.effects[0]).command_key, "fw-1");
+  EXPECT_FALSE(std::get<acs::CompleteTransfer>(r.effects[0]).fault.has_value());
+
+  cwmp::Kicked kicked;
+  kicked.command = "cmd";
+  kicked.referer = "r";
+  kicked.arg = "a";
+  kicked.next = "http://portal.example/next";
+  Reply k = s.on_post(envelope(kicked, "7b"), kNow);
+  ASSERT_EQ(k.effects.size(), 1u);
+  EXPECT_TRUE(
+      std::holds_alternative<cwmp::Kicked>(std::get<acs::RecordCpeRequest>(k.effects[0]).request));
 
   Reply m = s.on_post(envelope(cwmp::GetRPCMethods{}, "8"), kNow);
   env = decode_reply(m);
@@ -193,8 +204,10 @@ TEST(AcsSession, CpeFaultFailsTheTaskWithItsParameterFaults) {
   EXPECT_EQ(fail.fault.parameter_faults[0].fault_code, cwmp::fault::kNonWritableParameter);
 }
 
-TEST(AcsSession, RefreshObjectSendsNamesThenValues) {
-  AcsSession s = opened();
+TEST(AcsSession, RefreshObjectSendsNamesThenValuesInBatches) {
+  acs::SessionConfig config;
+  config.refresh_batch = 2;
+  AcsSession s = opened(cwmp::CwmpVersion::k1_2, config);
   Reply r =
       s.next_task(task(9, acs::TaskType::kRefreshObject, {{"objectName", "Device.Hosts."}}), kNow);
   cwmp::Envelope gpn = decode_reply(r);
@@ -202,22 +215,79 @@ TEST(AcsSession, RefreshObjectSendsNamesThenValues) {
   EXPECT_EQ(std::get<cwmp::GetParameterNames>(gpn.body).parameter_path, "Device.Hosts.");
 
   cwmp::GetParameterNamesResponse names;
-  names.parameter_list = {{"Device.Hosts.", false}, {"Device.Hosts.HostNumberOfEntries", false}};
+  names.parameter_list = {{"Device.Hosts.", false},
+                          {"Device.Hosts.HostNumberOfEntries", false},
+                          {"Device.Hosts.Host.", false},
+                          {"Device.Hosts.Host.1.", false},
+                          {"Device.Hosts.Host.1.IPAddress", false},
+                          {"Device.Hosts.Host.1.HostName", false}};
   Reply r2 = s.on_post(envelope(names, gpn.header.id), kNow);
   cwmp::Envelope gpv = decode_reply(r2);
   ASSERT_TRUE(std::holds_alternative<cwmp::GetParameterValues>(gpv.body));
+  // Only leaves, at most refresh_batch of them per request.
+  EXPECT_EQ(std::get<cwmp::GetParameterValues>(gpv.body).parameter_names,
+            (std::vector<std::string>{"Device.Hosts.HostNumberOfEntries",
+                                      "Device.Hosts.Host.1.IPAddress"}));
   ASSERT_EQ(r2.effects.size(), 1u);  // names stored, task not done yet, not marked sent twice
-  EXPECT_EQ(std::get<acs::RecordParameters>(r2.effects[0]).learned.size(), 2u);
+  const auto& names_learned = std::get<acs::RecordParameters>(r2.effects[0]);
+  EXPECT_EQ(names_learned.learned.size(), 6u);
+  // What was stored under the subtree and is not named any more is gone.
+  EXPECT_EQ(names_learned.removed_prefixes, std::vector<std::string>{"Device.Hosts."});
   EXPECT_NE(gpv.header.id, gpn.header.id);
 
   cwmp::GetParameterValuesResponse values;
   values.parameter_list = {
-      {"Device.Hosts.HostNumberOfEntries", "0", cwmp::ValueType::kUnsignedInt}};
+      {"Device.Hosts.HostNumberOfEntries", "1", cwmp::ValueType::kUnsignedInt},
+      {"Device.Hosts.Host.1.IPAddress", "192.0.2.7", cwmp::ValueType::kString}};
   Reply r3 = s.on_post(envelope(values, gpv.header.id), kNow);
-  const auto& done = std::get<acs::CompleteTask>(r3.effects.at(0));
+  cwmp::Envelope gpv2 = decode_reply(r3);
+  ASSERT_TRUE(std::holds_alternative<cwmp::GetParameterValues>(gpv2.body));
+  EXPECT_EQ(std::get<cwmp::GetParameterValues>(gpv2.body).parameter_names,
+            std::vector<std::string>{"Device.Hosts.Host.1.HostName"});
+  EXPECT_EQ(std::get<acs::RecordParameters>(r3.effects.at(0)).learned.size(), 2u);
+
+  cwmp::GetParameterValuesResponse last;
+  last.parameter_list = {{"Device.Hosts.Host.1.HostName", "pc", cwmp::ValueType::kString}};
+  Reply r4 = s.on_post(envelope(last, gpv2.header.id), kNow);
+  const auto& done = std::get<acs::CompleteTask>(r4.effects.at(0));
   EXPECT_EQ(done.task_id, 9);
-  EXPECT_TRUE(done.result.as_object().contains("parameterNames"));
-  EXPECT_TRUE(done.result.as_object().contains("parameterValues"));
+  EXPECT_EQ(done.result.at("names").as_uint64(), 6u);
+  EXPECT_EQ(done.result.at("values").as_uint64(), 3u);
+  EXPECT_EQ(done.learned.size(), 1u);
+}
+
+TEST(AcsSession, RefreshOfAnObjectWithoutParametersEndsAfterTheNames) {
+  AcsSession s = opened();
+  cwmp::Envelope gpn = decode_reply(s.next_task(
+      task(4, acs::TaskType::kRefreshObject, {{"objectName", "Device.NAT.PortMapping."}}), kNow));
+  cwmp::GetParameterNamesResponse names;
+  names.parameter_list = {{"Device.NAT.PortMapping.", true}};
+  Reply r = s.on_post(envelope(names, gpn.header.id), kNow);
+  const auto& done = std::get<acs::CompleteTask>(r.effects.at(0));
+  EXPECT_EQ(done.removed_prefixes, std::vector<std::string>{"Device.NAT.PortMapping."});
+  EXPECT_TRUE(r.need_task);
+}
+
+TEST(AcsSession, TransferTasksGetACommandKeyAndTransferCompleteFindsThem) {
+  AcsSession s = opened();
+  cwmp::Envelope dl = decode_reply(s.next_task(
+      task(12, acs::TaskType::kDownload, {{"url", "http://acs.example/fw.bin"}, {"fileSize", 10}}),
+      kNow));
+  EXPECT_EQ(std::get<cwmp::Download>(dl.body).command_key, "task-12");
+
+  // The next session: Inform, then the TransferComplete before the empty POST.
+  AcsSession next({}, "192.0.2.7");
+  ASSERT_EQ(next.on_post(envelope(bootstrap_inform(), "1"), kNow).http_status, 200u);
+  cwmp::TransferComplete tc;
+  tc.command_key = "task-12";
+  tc.fault_struct = {9010, "download failed"};
+  Reply r = next.on_post(envelope(tc, "77"), kNow);
+  const auto& done = std::get<acs::CompleteTransfer>(r.effects.at(0));
+  EXPECT_EQ(done.command_key, "task-12");
+  ASSERT_TRUE(done.fault.has_value());
+  EXPECT_EQ(done.fault->code, 9010u);
+  EXPECT_EQ(done.outcome.at("faultString").as_string(), "download failed");
+  EXPECT_TRUE(std::holds_alternative<cwmp::TransferCompleteResponse>(decode_reply(r).body));
 }
 
 TEST(AcsSession, AddAndDeleteObjectTeachTheStore) {

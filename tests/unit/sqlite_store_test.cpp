@@ -460,6 +460,91 @@ TEST_F(SqliteStore, FindSortsSkipsLimitsAndProjects) {
       (std::vector<std::string>{id_of("S1"), id_of("S3"), id_of("S2")}));
 }
 
+TEST_F(SqliteStore, TransferCompleteEndsTheTaskWithItsCommandKey) {
+  s->record_inform(inform("SN1", {"1 BOOT"}, {}));
+  const std::string id = id_of("SN1");
+  const auto named = s->add_task(
+      id, TaskType::kDownload, json::object{{"url", "http://f/a"}, {"commandKey", "fw-7"}}, kT0, 0);
+  const auto unnamed =
+      s->add_task(id, TaskType::kUpload, json::object{{"url", "http://f/u"}}, kT0, 0);
+  s->complete_task(named, json::object{{"status", 1}}, {}, {}, kT0 + 1);
+
+  const json::object outcome{{"faultCode", 0}, {"faultString", ""}};
+  EXPECT_EQ(s->complete_transfer(id, "fw-7", outcome, std::nullopt, kT0 + 2), named);
+  auto t = s->get_task(named);
+  EXPECT_EQ(t->state, TaskState::kDone);
+  EXPECT_EQ(t->result.at("status").as_int64(), 1);  // the DownloadResponse's result is kept
+  EXPECT_EQ(t->result.at("transferComplete").at("faultCode").as_int64(), 0);
+
+  // Without a commandKey argument the ACS used "task-<id>"; a fault fails the task.
+  const acs::TaskFault fault{9010, "download failure", {}};
+  EXPECT_EQ(s->complete_transfer(id, "task-" + std::to_string(unnamed), outcome, fault, kT0 + 3),
+            unnamed);
+  t = s->get_task(unnamed);
+  EXPECT_EQ(t->state, TaskState::kFault);
+  EXPECT_EQ(t->fault->code, 9010u);
+
+  EXPECT_FALSE(s->complete_transfer(id, "nobody", outcome, std::nullopt, kT0));
+  EXPECT_FALSE(s->complete_transfer("other-device", "fw-7", outcome, std::nullopt, kT0));
+}
+
+TEST_F(SqliteStore, CpeCredentialsArePutFoundAndDeleted) {
+  EXPECT_FALSE(s->cpe_credentials("cpe1"));
+  s->put_cpe_credentials({"cpe1", "pw1", "DEV-1"});
+  s->put_cpe_credentials({"cpe0", "pw0", ""});
+  s->put_cpe_credentials({"cpe1", "pw2", "DEV-1"});  // replaces
+  EXPECT_EQ(s->cpe_credentials("cpe1"), (store::CpeCredentials{"cpe1", "pw2", "DEV-1"}));
+  EXPECT_EQ(s->list_cpe_credentials().size(), 2u);
+  EXPECT_TRUE(s->delete_cpe_credentials("cpe1"));
+  EXPECT_FALSE(s->delete_cpe_credentials("cpe1"));
+  EXPECT_FALSE(s->cpe_credentials("cpe1"));
+}
+
+TEST_F(SqliteStore, ConnectionRequestTargetComesFromEitherRoot) {
+  s->record_inform(
+      inform("SN1", {"1 BOOT"},
+             {param("Device.ManagementServer.ConnectionRequestURL", "http://h:7547/cr"),
+              param("Device.ManagementServer.ConnectionRequestUsername", "u")}));
+  s->record_inform(
+      inform("SN2", {"1 BOOT"},
+             {param("InternetGatewayDevice.ManagementServer.ConnectionRequestURL", "http://g/")}));
+  s->record_inform(inform("SN3", {"1 BOOT"}, {}));
+  auto t1 = s->connection_request_target(id_of("SN1"));
+  ASSERT_TRUE(t1);
+  EXPECT_EQ(t1->url, "http://h:7547/cr");
+  EXPECT_EQ(t1->username, "u");
+  EXPECT_EQ(s->connection_request_target(id_of("SN2"))->url, "http://g/");
+  EXPECT_EQ(s->connection_request_target(id_of("SN3"))->url, "");
+  EXPECT_FALSE(s->connection_request_target("nobody"));
+
+  s->record_connection_request(id_of("SN1"), {"timeout", "no answer in 2000 ms", kT0});
+  auto doc = s->device_document(id_of("SN1"));
+  EXPECT_EQ(doc->at("_lastConnectionRequest").at("result").as_string(), "timeout");
+}
+
+TEST_F(SqliteStore, FilesAndTaskCounts) {
+  store::FileInfo f;
+  f.name = "fw/1.0.bin";
+  f.file_type = "1 Firmware Upgrade Image";
+  f.size = 3;
+  f.sha256 = "abc";
+  f.storage = "abc";
+  s->put_file(f);
+  EXPECT_EQ(s->get_file("fw/1.0.bin"), f);
+  EXPECT_EQ(s->list_files().size(), 1u);
+  EXPECT_TRUE(s->delete_file("fw/1.0.bin"));
+  EXPECT_FALSE(s->get_file("fw/1.0.bin"));
+
+  s->record_inform(inform("SN1", {"1 BOOT"}, {}));
+  s->add_task(id_of("SN1"), TaskType::kReboot, {}, kT0, 0);
+  s->add_task(id_of("SN1"), TaskType::kReboot, {}, kT0, 0);
+  const auto counts = s->task_counts();
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].type, TaskType::kReboot);
+  EXPECT_EQ(counts[0].state, TaskState::kQueued);
+  EXPECT_EQ(counts[0].count, 2u);
+}
+
 TEST_F(SqliteStore, InvalidRegexIsAnErrorNotACrash) {
   add_fleet(*s);
   acs::query::Query query;
@@ -506,7 +591,7 @@ TEST(SqliteStoreFile, DataSurvivesReopen) {
       return out;
     };
     EXPECT_EQ(single("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(single("SELECT version FROM schema_version"), "1");
+    EXPECT_EQ(single("SELECT version FROM schema_version"), "2");
     sqlite3_close_v2(db);
   }
   std::filesystem::remove_all(dir);
