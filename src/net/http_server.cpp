@@ -1,9 +1,13 @@
 #include "net/http_server.hpp"
 
+#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -19,11 +23,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <charconv>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -80,6 +87,60 @@ std::string peer_subject(SSL* ssl) {
   }
   X509_free(cert);
   return out;
+}
+
+// An open file descriptor, closed when it goes out of scope.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Opens the file of a FileBody for reading, checking that the range to send exists: the
+// Content-Length goes out before the bytes, so a short file must be noticed first.
+int open_file_range(const FileBody& body) {
+  if (body.length > std::numeric_limits<std::uint64_t>::max() - body.offset) return -1;
+  const int fd = ::open(body.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<std::uint64_t>(st.st_size) < body.offset + body.length) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Reads exactly `size` bytes at `offset`; false on an error or an early end of file (the
+// file was truncated while being sent).
+bool read_at(int fd, char* out, std::size_t size, std::uint64_t offset) {
+  while (size > 0) {
+    const ssize_t n = ::pread(fd, out, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    out += n;
+    size -= static_cast<std::size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
+  }
+  return true;
+}
+
+// Runs the blocking `f` on `executor` (a thread pool) and resumes on the caller's executor;
+// inline when no executor is given.
+template <class F>
+asio::awaitable<std::invoke_result_t<F&>> run_blocking(const asio::any_io_executor& executor, F f) {
+  using R = std::invoke_result_t<F&>;
+  if (!executor) co_return f();
+  co_return co_await asio::co_spawn(
+      executor, [&f]() -> asio::awaitable<R> { co_return f(); }, asio::use_awaitable);
 }
 
 HttpResponse make_error(http::status status, unsigned version, std::string_view text) {
@@ -267,15 +328,77 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       conn.busy = true;
       Request request = parser.release();
       const bool keep_alive = request.keep_alive();
+      const bool head = request.method() == http::verb::head;
       Response response = co_await respond(request, info, rejected);
-      const bool close = response.close || !keep_alive || rejected || stopping;
-      finish(response.message, request.version(), close);
-      conn.lowest().expires_after(options.write_timeout);
-      auto [wec, wn] = co_await http::async_write(stream, response.message, kUse);
+      bool close = response.close || !keep_alive || rejected || stopping;
+      const bool written =
+          co_await write_response(stream, conn, response, request.version(), head, close);
       conn.busy = false;
-      if (wec) co_return false;
+      if (!written) co_return false;
       if (close) co_return true;
     }
+  }
+
+  // Writes the response: the message as it is, its header only (HEAD), or the header
+  // followed by a file streamed in chunks. False when the connection must end at once.
+  template <class Stream>
+  asio::awaitable<bool> write_response(Stream& stream, Connection& conn, Response& response,
+                                       unsigned version, bool head, bool& close) {
+    std::optional<FileDescriptor> file;
+    if (response.file && !head) {
+      const int fd = co_await run_blocking(
+          response.file->read_executor, [&body = *response.file] { return open_file_range(body); });
+      if (fd >= 0) {
+        file.emplace(fd);
+      } else {
+        response = Response{
+            make_error(http::status::internal_server_error, version, "file unavailable"), true};
+        close = true;
+      }
+    }
+    // The Content-Length of a body the message does not hold: the file's, or the one a
+    // handler states in answer to HEAD (what GET would have sent).
+    bool length_set = false;
+    if (response.file) {
+      response.message.body().clear();
+      response.message.content_length(response.file->length);
+      length_set = true;
+    } else if (head && response.message.body().empty() && response.message.has_content_length()) {
+      length_set = true;
+    }
+    finish(response.message, version, close, length_set);
+    conn.lowest().expires_after(options.write_timeout);
+    if (!head && !file) {
+      auto [wec, wn] = co_await http::async_write(stream, response.message, kUse);
+      co_return !wec;
+    }
+    http::response_serializer<http::string_body> serializer(response.message);
+    auto [hec, hn] = co_await http::async_write_header(stream, serializer, kUse);
+    if (hec) co_return false;
+    if (!file) co_return true;  // HEAD: no body (RFC 9110 §9.3.2)
+    co_return co_await send_file(stream, conn, file->get(), *response.file);
+  }
+
+  // The file's bytes, one chunk at a time: memory stays at one chunk per connection however
+  // large the file, and a stalled reader hits the write deadline of a chunk.
+  template <class Stream>
+  asio::awaitable<bool> send_file(Stream& stream, Connection& conn, int fd, const FileBody& body) {
+    std::vector<char> chunk(
+        static_cast<std::size_t>(std::min<std::uint64_t>(kFileChunkSize, body.length)));
+    std::uint64_t offset = body.offset;
+    std::uint64_t remaining = body.length;
+    while (remaining > 0) {
+      const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size()));
+      const bool read = co_await run_blocking(
+          body.read_executor, [&] { return read_at(fd, chunk.data(), size, offset); });
+      if (!read) co_return false;  // the client sees a short body and the connection close
+      conn.lowest().expires_after(options.write_timeout);
+      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(chunk.data(), size), kUse);
+      if (wec) co_return false;
+      offset += size;
+      remaining -= size;
+    }
+    co_return true;
   }
 
   asio::awaitable<Response> respond(Request& request, const ConnectionInfo& info, bool rejected) {
@@ -322,12 +445,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     return std::nullopt;
   }
 
-  void finish(HttpResponse& message, unsigned version, bool close) const {
+  // length_set: Content-Length is already right and the body is not in the message.
+  void finish(HttpResponse& message, unsigned version, bool close, bool length_set = false) const {
     message.version(version);
     message.keep_alive(!close);
     if (!options.server_header.empty() && message.find(http::field::server) == message.end()) {
       message.set(http::field::server, options.server_header);
     }
+    if (length_set) return;
     try {
       message.prepare_payload();
     } catch (const std::exception&) {

@@ -10,12 +10,15 @@
 // concurrently with itself, but handlers of different connections may run in parallel.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "net/http_types.hpp"
@@ -41,11 +44,30 @@ struct ConnectionInfo {
   std::string peer_subject;
 };
 
+// A response body streamed from a file instead of held in memory (firmware images of
+// hundreds of MB served to many CPEs at once). The server sends `length` bytes from
+// `offset` in chunks of kFileChunkSize, each under the write deadline.
+struct FileBody {
+  std::filesystem::path path;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  // Where the blocking open() and read() calls run (a thread pool), so that disk I/O stays
+  // off the event loop. Empty: on the connection's own executor.
+  boost::asio::any_io_executor read_executor;
+};
+inline constexpr std::size_t kFileChunkSize = 64 * 1024;
+
 struct Response {
   HttpResponse message;
   // Close the connection once the response is written (the server also closes when the
   // request asked for it, on HTTP/1.0 without keep-alive, and while stopping).
   bool close = false;
+  // When set, the body is the file's bytes (message.body() must be empty) and the server
+  // sets Content-Length to file->length. The file is opened before the header goes out:
+  // if it cannot be opened or is shorter than offset + length, the answer is a 500 and the
+  // connection is closed. A read failure after the header closes the connection (the
+  // client sees a short body). HEAD requests get the header only, the file untouched.
+  std::optional<FileBody> file = std::nullopt;
 };
 
 // The application. Exceptions become a 500 and the server carries on.
