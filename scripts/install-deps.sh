@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages needed to build, test and benchmark the suite.
 # Idempotent: packages already present are skipped; apt is only touched when something is missing.
-# Usage: scripts/install-deps.sh [build|test|all]   (default: all)
+# Usage: scripts/install-deps.sh [build|run|all]   (default: all)
+#   build  compilers and libraries
+#   run    build + the tools scripts/run.sh uses (curl, jq)
+#   all    run + test, fuzzing and benchmark tools
 set -euo pipefail
 
 profile="${1:-all}"
@@ -12,13 +15,15 @@ build_pkgs=(
   libpugixml-dev libssl-dev libsqlite3-dev libpq-dev zlib1g-dev
   libspdlog-dev libfmt-dev
 )
+run_pkgs=(curl jq)
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
-  libxml2-utils clang libclang-rt-14-dev clang-format curl
+  libxml2-utils clang libclang-rt-14-dev clang-format openssl
 )
 
 pkgs=("${build_pkgs[@]}")
-if [ "$profile" != "build" ]; then pkgs+=("${test_pkgs[@]}"); fi
+if [ "$profile" != "build" ]; then pkgs+=("${run_pkgs[@]}"); fi
+if [ "$profile" = "all" ] || [ "$profile" = "test" ]; then pkgs+=("${test_pkgs[@]}"); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,60 @@
+// cwmp-acs's configuration: command-line options and the same keys in a config file
+// ("key = value" lines, '#' comments). Options on the command line win over the file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace acs_app {
+
+struct AcsConfig {
+  std::string data_dir = "./acs-data";
+  std::string db;  // SQLite file; default <data_dir>/acs.db
+
+  // Listeners ("" disables one). TLS listeners need tls_cert and tls_key.
+  std::string cwmp_listen = "0.0.0.0:7547";
+  std::string cwmp_tls_listen;
+  std::string nbi_listen = "127.0.0.1:7557";
+  std::string files_listen = "0.0.0.0:7567";
+  std::string files_tls_listen;
+  std::string files_url;  // base URL CPEs download from; default http://<host name>:<port>
+
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;             // verify CPE client certificates against this bundle
+  bool tls_require_client_cert = false;  // refuse CWMP over TLS without a client certificate
+
+  std::string cpe_auth = "digest";  // digest | basic (over TLS only) | none
+  std::string cpe_username;         // the shared pair; per-device credentials via the NBI
+  std::string cpe_password;
+  std::string auth_realm = "cwmp-acs";
+  std::uint32_t max_auth_failures = 10;
+
+  std::string nbi_token;
+  std::size_t max_sessions = 2000;
+  std::chrono::milliseconds session_idle_timeout{30'000};
+  std::chrono::milliseconds session_max_duration{600'000};
+  std::chrono::milliseconds cr_timeout{2000};
+  bool cr_allow_basic = false;
+  std::uint64_t max_file_size = 256ull * 1024 * 1024;
+  std::size_t refresh_batch = 256;
+  unsigned threads = 0;  // event-loop threads; 0 = one per core
+  std::string log_level = "info";
+
+  std::string database_path() const;
+};
+
+// What parsing the command line asks for.
+struct ParseOutcome {
+  std::optional<AcsConfig> config;  // set when the ACS should run
+  int exit_code = 0;                // when it should not: 0 for --help/--version, 2 for errors
+  std::string message;              // the help text or the error
+};
+
+ParseOutcome parse_command_line(const std::vector<std::string>& args);
+std::string help_text();
+
+}  // namespace acs_app
