@@ -1,0 +1,947 @@
+// The northbound REST/JSON API (docs/nbi.md). Routing, authentication and the handlers; the
+// documents and the URL helpers are in nbi_docs.cpp. Every store and file-repository call runs
+// on the store executor (Impl::on_store); the handlers themselves run on the connection's
+// executor and only wait there.
+#include "acs/nbi.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <initializer_list>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+#include "acs/device_id.hpp"
+#include "acs/files.hpp"
+#include "acs/metrics.hpp"
+#include "acs/nbi_internal.hpp"
+#include "acs/query.hpp"
+#include "acs/task_rpc.hpp"
+#include "store/store.hpp"
+
+namespace acs {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using namespace nbi_detail;
+
+namespace {
+
+// Bounds on what a request may ask for (docs/nbi.md "Limits").
+constexpr std::size_t kMaxJsonBody = 1024 * 1024;  // task, credential bodies
+constexpr std::size_t kMaxQueryText = 8192;        // ?query= after decoding
+constexpr std::uint64_t kMaxLimit = 10'000;        // documents per GET
+constexpr std::size_t kMaxProjection = 256;        // paths in ?projection=
+constexpr std::size_t kMaxSortKeys = 16;
+constexpr std::size_t kMaxNameLength = 256;  // tags, usernames, passwords, paths in sort
+constexpr std::uint64_t kMaxExpirySeconds = 10ull * 366 * 24 * 3600;
+constexpr auto kPollInterval = std::chrono::milliseconds(50);
+
+constexpr std::string_view kJson = "application/json";
+
+// A 4xx (or 503) answer, thrown from anywhere in a handler, including from code running on
+// the store executor: co_spawn carries it back to the awaiting handler.
+class ApiError : public std::runtime_error {
+ public:
+  ApiError(http::status status, std::string message, std::string allow = {})
+      : std::runtime_error(std::move(message)), status_(status), allow_(std::move(allow)) {}
+  http::status status() const { return status_; }
+  const std::string& allow() const { return allow_; }
+
+ private:
+  http::status status_;
+  std::string allow_;
+};
+
+[[noreturn]] void bad_request(std::string message) {
+  throw ApiError(http::status::bad_request, std::move(message));
+}
+[[noreturn]] void not_found(std::string message) {
+  throw ApiError(http::status::not_found, std::move(message));
+}
+
+Millis system_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+net::Response make_response(const net::Request& request, http::status status) {
+  net::Response r;
+  r.message = net::HttpResponse(status, request.version());
+  return r;
+}
+
+net::Response json_response(const net::Request& request, http::status status,
+                            const json::value& body) {
+  net::Response r = make_response(request, status);
+  r.message.set(http::field::content_type, kJson);
+  r.message.body() = json::serialize(body);
+  r.message.prepare_payload();
+  return r;
+}
+
+net::Response error_response(const net::Request& request, http::status status,
+                             std::string_view message) {
+  return json_response(request, status,
+                       json::object{{"error", message}, {"status", static_cast<int>(status)}});
+}
+
+std::string_view header(const net::Request& request, std::string_view name) {
+  const auto it = request.find(name);
+  if (it == request.end()) return {};
+  return std::string_view(it->value().data(), it->value().size());
+}
+
+std::string_view method_label(http::verb verb) {
+  switch (verb) {
+    case http::verb::get:
+      return "GET";
+    case http::verb::head:
+      return "HEAD";
+    case http::verb::post:
+      return "POST";
+    case http::verb::put:
+      return "PUT";
+    case http::verb::delete_:
+      return "DELETE";
+    default:
+      return "other";  // bounded label values
+  }
+}
+
+// Throws 405 unless the request's method is one of `allowed` (listed in the Allow header).
+void require_method(const net::Request& request, std::initializer_list<http::verb> allowed) {
+  std::string allow;
+  for (const http::verb v : allowed) {
+    if (request.method() == v) return;
+    if (!allow.empty()) allow += ", ";
+    const auto name = http::to_string(v);
+    allow.append(name.data(), name.size());
+  }
+  const auto method = request.method_string();
+  throw ApiError(http::status::method_not_allowed,
+                 std::string(method.data(), method.size()) + " is not allowed here", allow);
+}
+
+bool has_control(std::string_view text) {
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) return true;
+  }
+  return false;
+}
+
+// A name from the path (tag, username): 1 to 256 bytes, no control characters.
+void check_name(std::string_view what, std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength || has_control(name)) {
+    bad_request(std::string(what) + " must have 1 to 256 bytes and no control characters");
+  }
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view text) {
+  std::uint64_t value = 0;
+  if (text.empty()) return std::nullopt;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+json::value parse_json(std::string_view text, std::string_view what) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec) bad_request(std::string(what) + " is not valid JSON: " + ec.message());
+  return v;
+}
+
+json::object parse_json_body(const net::Request& request) {
+  if (request.body().size() > kMaxJsonBody) {
+    throw ApiError(http::status::payload_too_large, "the body exceeds 1 MiB");
+  }
+  json::value v = parse_json(request.body(), "the body");
+  if (!v.is_object()) bad_request("the body must be a JSON object");
+  return std::move(v.get_object());
+}
+
+// ?skip, ?limit, ?projection and ?sort, as every collection GET takes them.
+struct Paging {
+  std::uint64_t skip = 0;
+  std::uint64_t limit = kMaxLimit;
+  std::vector<std::string> projection;
+  std::vector<std::pair<std::string, int>> sort;
+};
+
+Paging parse_paging(const Target& target) {
+  Paging p;
+  if (const std::string* s = target.param("skip")) {
+    const auto v = parse_uint(*s);
+    if (!v) bad_request("skip must be a non-negative integer");
+    p.skip = *v;
+  }
+  if (const std::string* s = target.param("limit")) {
+    const auto v = parse_uint(*s);
+    if (!v) bad_request("limit must be a non-negative integer");
+    if (*v > kMaxLimit) bad_request("limit must be at most 10000");
+    if (*v != 0) p.limit = *v;  // 0 = no limit in GenieACS (MongoDB): our cap then applies
+  }
+  if (const std::string* s = target.param("projection")) {
+    std::string_view rest = *s;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      std::string_view path = rest.substr(0, comma);
+      while (!path.empty() && path.front() == ' ') path.remove_prefix(1);
+      while (!path.empty() && path.back() == ' ') path.remove_suffix(1);
+      if (!path.empty()) {
+        if (p.projection.size() == kMaxProjection) bad_request("at most 256 projection paths");
+        if (path.size() > query::kMaxPathLength + 16) bad_request("projection path too long");
+        p.projection.emplace_back(path);
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (const std::string* s = target.param("sort")) {
+    const json::value v = parse_json(*s, "sort");
+    const json::object* o = v.if_object();
+    if (o == nullptr) bad_request("sort must be a JSON object such as {\"_lastInform\": -1}");
+    if (o->size() > kMaxSortKeys) bad_request("at most 16 sort keys");
+    for (const auto& kv : *o) {
+      const auto direction = kv.value().is_number() ? kv.value().to_number<double>() : 0.0;
+      if (kv.key().empty() || kv.key().size() > kMaxNameLength ||
+          (direction != 1.0 && direction != -1.0)) {
+        bad_request("sort keys are paths with 1 (ascending) or -1 (descending)");
+      }
+      p.sort.emplace_back(std::string(kv.key()), direction > 0 ? 1 : -1);
+    }
+  }
+  return p;
+}
+
+// The decoded ?query=, or "{}" when absent.
+std::string query_text(const Target& target) {
+  const std::string* q = target.param("query");
+  if (q == nullptr || q->empty()) return "{}";
+  if (q->size() > kMaxQueryText) bad_request("the query exceeds 8192 bytes");
+  return *q;
+}
+
+DocFilter parse_filter(const Target& target) {
+  const json::value q = parse_json(query_text(target), "query");
+  std::string error;
+  auto filter = DocFilter::parse(q, error);
+  if (!filter) bad_request("invalid query: " + error);
+  return std::move(*filter);
+}
+
+// A collection page: the total before skip/limit and the documents of the page.
+struct Page {
+  std::uint64_t total = 0;
+  json::array documents;
+};
+
+Page paginate(std::vector<json::object> documents, const Paging& paging) {
+  sort_documents(documents, paging.sort);
+  Page page;
+  page.total = documents.size();
+  for (std::uint64_t i = paging.skip; i < documents.size() && page.documents.size() < paging.limit;
+       ++i) {
+    page.documents.push_back(paging.projection.empty() ? std::move(documents[i])
+                                                       : project(documents[i], paging.projection));
+  }
+  return page;
+}
+
+// GenieACS sends the count as "total"; X-Total-Count is the header most clients look for.
+net::Response page_response(const net::Request& request, const Page& page, bool head) {
+  net::Response r = make_response(request, http::status::ok);
+  r.message.set(http::field::content_type, kJson);
+  r.message.set("X-Total-Count", std::to_string(page.total));
+  r.message.set("total", std::to_string(page.total));
+  if (!head) r.message.body() = json::serialize(page.documents);
+  r.message.prepare_payload();
+  return r;
+}
+
+bool finished(TaskState state) {
+  return state == TaskState::kDone || state == TaskState::kFault || state == TaskState::kExpired;
+}
+
+// Task fields the NBI sets itself; a posted body cannot override them.
+constexpr std::string_view kReservedTaskKeys[] = {"_id",      "device", "timestamp", "status",
+                                                  "attempts", "result", "fault",     "expiry"};
+
+}  // namespace
+
+struct Nbi::Impl {
+  Impl(store::Store& s, asio::any_io_executor e, FileRepository& f, ConnectionRequestFn cr,
+       Metrics& m, NbiOptions o)
+      : store(s),
+        store_executor(std::move(e)),
+        files(f),
+        connection_request(std::move(cr)),
+        metrics(m),
+        options(std::move(o)) {
+    if (!options.clock) options.clock = system_now;
+    while (!options.files_base_url.empty() && options.files_base_url.back() == '/') {
+      options.files_base_url.pop_back();
+    }
+    // Declaring again is harmless (same kind, same help): the NBI works with a Metrics that
+    // did not go through declare_acs_metrics.
+    metrics.declare_counter("cwmp_nbi_requests_total", "NBI requests by method and status class");
+    metrics.declare_gauge("cwmp_tasks", "Tasks in the store by type and state");
+    metrics.declare_gauge("cwmp_devices", "Devices in the store");
+  }
+
+  // Runs blocking work (store, files) on the store executor and returns its result here.
+  template <typename F>
+  asio::awaitable<std::invoke_result_t<F&>> on_store(F f) {
+    using R = std::invoke_result_t<F&>;
+    co_return co_await asio::co_spawn(
+        store_executor, [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); },
+        asio::use_awaitable);
+  }
+
+  bool authorized(const net::Request& request) const;
+  asio::awaitable<net::Response> route(net::Request& request, const Target& target);
+
+  asio::awaitable<net::Response> healthz(const net::Request& request);
+  asio::awaitable<net::Response> render_metrics(const net::Request& request);
+  void refresh_gauges();
+
+  asio::awaitable<net::Response> devices(net::Request& request, const Target& target);
+  asio::awaitable<net::Response> list_devices(const net::Request& request, const Target& target);
+  asio::awaitable<net::Response> post_task(const net::Request& request, const Target& target,
+                                           const std::string& device_id);
+  asio::awaitable<net::Response> connection_request_only(const net::Request& request,
+                                                         const std::string& device_id);
+  asio::awaitable<ConnectionRequestOutcome> request_connection(const std::string& device_id);
+  asio::awaitable<Task> wait_for(Task task, std::chrono::milliseconds wait);
+  void fill_from_file(json::object& args);
+
+  asio::awaitable<net::Response> tasks(net::Request& request, const Target& target);
+  asio::awaitable<net::Response> faults(net::Request& request, const Target& target);
+  asio::awaitable<net::Response> files_endpoint(net::Request& request, const Target& target);
+  asio::awaitable<net::Response> put_file(const net::Request& request, const std::string& name);
+  asio::awaitable<net::Response> get_file(const net::Request& request, const std::string& name);
+  asio::awaitable<net::Response> credentials(net::Request& request, const Target& target);
+
+  store::Store& store;
+  asio::any_io_executor store_executor;
+  FileRepository& files;
+  ConnectionRequestFn connection_request;
+  Metrics& metrics;
+  NbiOptions options;
+
+  std::mutex gauge_mutex;
+  std::set<Metrics::Labels> task_series;  // every cwmp_tasks series ever set (to zero stale ones)
+};
+
+// ---- authentication, routing ------------------------------------------------------------------
+
+bool Nbi::Impl::authorized(const net::Request& request) const {
+  if (options.token.empty()) return true;
+  std::string_view value = header(request, "Authorization");
+  constexpr std::string_view kScheme = "bearer";
+  if (value.size() <= kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return false;
+  }
+  value.remove_prefix(kScheme.size());
+  if (value.front() != ' ') return false;
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  return constant_time_equals(value, options.token);
+}
+
+asio::awaitable<net::Response> Nbi::Impl::route(net::Request& request, const Target& target) {
+  const auto& s = target.segments;
+  if (s.empty()) not_found("no such endpoint");
+  const std::string& root = s[0];
+  if (root == "healthz" && s.size() == 1) {
+    require_method(request, {http::verb::get, http::verb::head});
+    co_return co_await healthz(request);
+  }
+  if (!authorized(request)) {
+    throw ApiError(http::status::unauthorized,
+                   "a valid \"Authorization: Bearer <token>\" is needed");
+  }
+  if (root == "metrics" && s.size() == 1) {
+    require_method(request, {http::verb::get});
+    co_return co_await render_metrics(request);
+  }
+  if (root == "devices") co_return co_await devices(request, target);
+  if (root == "tasks") co_return co_await tasks(request, target);
+  if (root == "faults") co_return co_await faults(request, target);
+  if (root == "files") co_return co_await files_endpoint(request, target);
+  if (root == "cpe-credentials") co_return co_await credentials(request, target);
+  not_found("no such endpoint");
+}
+
+// ---- health and metrics -----------------------------------------------------------------------
+
+asio::awaitable<net::Response> Nbi::Impl::healthz(const net::Request& request) {
+  std::string error;
+  try {
+    co_await on_store([this] { return store.count_devices(query::Query{}); });
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!error.empty()) {
+    spdlog::error("nbi: health check failed: {}", error);
+    co_return json_response(request, http::status::service_unavailable,
+                            json::object{{"status", "error"}, {"error", error}});
+  }
+  co_return json_response(request, http::status::ok, json::object{{"status", "ok"}});
+}
+
+void Nbi::Impl::refresh_gauges() {
+  const std::vector<store::TaskCount> counts = store.task_counts();
+  const std::uint64_t devices = store.count_devices(query::Query{});
+  std::lock_guard lock(gauge_mutex);
+  metrics.set("cwmp_devices", {}, static_cast<double>(devices));
+  std::set<Metrics::Labels> now;
+  for (const store::TaskCount& c : counts) {
+    Metrics::Labels labels{{"type", std::string(to_string(c.type))},
+                           {"state", std::string(to_string(c.state))}};
+    metrics.set("cwmp_tasks", labels, static_cast<double>(c.count));
+    now.insert(labels);
+    task_series.insert(std::move(labels));
+  }
+  // task_counts() leaves out empty groups: a group that emptied must read 0, not its old value.
+  for (const Metrics::Labels& labels : task_series) {
+    if (!now.contains(labels)) metrics.set("cwmp_tasks", labels, 0);
+  }
+}
+
+asio::awaitable<net::Response> Nbi::Impl::render_metrics(const net::Request& request) {
+  // render() may run gauge sources that query the store: off the event loop too.
+  std::string text = co_await on_store([this] {
+    refresh_gauges();
+    return metrics.render();
+  });
+  net::Response r = make_response(request, http::status::ok);
+  r.message.set(http::field::content_type, "text/plain; version=0.0.4");
+  r.message.body() = std::move(text);
+  r.message.prepare_payload();
+  co_return r;
+}
+
+// ---- devices ----------------------------------------------------------------------------------
+
+asio::awaitable<net::Response> Nbi::Impl::devices(net::Request& request, const Target& target) {
+  const auto& s = target.segments;
+  if (s.size() == 1) {
+    require_method(request, {http::verb::get, http::verb::head});
+    co_return co_await list_devices(request, target);
+  }
+  const std::string& id = s[1];
+  if (s.size() == 2) {
+    require_method(request, {http::verb::get, http::verb::delete_});
+    if (request.method() == http::verb::delete_) {
+      const bool deleted = co_await on_store([&] { return store.delete_device(id); });
+      if (!deleted) not_found("no such device");
+      co_return json_response(request, http::status::ok, json::object{{"deleted", id}});
+    }
+    const Paging paging = parse_paging(target);
+    auto document = co_await on_store([&] { return store.device_document(id, paging.projection); });
+    if (!document) not_found("no such device");
+    co_return json_response(request, http::status::ok, *document);
+  }
+  if (s.size() == 3 && s[2] == "tasks") {
+    require_method(request, {http::verb::post});
+    co_return co_await post_task(request, target, id);
+  }
+  if (s.size() == 4 && s[2] == "tags") {
+    require_method(request, {http::verb::post, http::verb::delete_});
+    const std::string& tag = s[3];
+    check_name("a tag", tag);
+    const bool add = request.method() == http::verb::post;
+    const bool known = co_await on_store([&] {
+      if (!store.device_exists(id)) return false;
+      if (add) {
+        store.add_tag(id, tag);
+      } else {
+        store.remove_tag(id, tag);
+      }
+      return true;
+    });
+    if (!known) not_found("no such device");
+    co_return json_response(request, http::status::ok, json::object{{"device", id}, {"tag", tag}});
+  }
+  not_found("no such endpoint");
+}
+
+asio::awaitable<net::Response> Nbi::Impl::list_devices(const net::Request& request,
+                                                       const Target& target) {
+  const bool head = request.method() == http::verb::head;
+  auto parsed = query::parse_query(query_text(target));
+  if (!parsed) bad_request("invalid query: " + parsed.error().to_string());
+  const query::Query q = std::move(parsed.value());
+  const Paging paging = parse_paging(target);
+  store::FindOptions find;
+  find.projection = paging.projection;
+  find.sort = paging.sort;
+  find.skip = paging.skip;
+  find.limit = paging.limit;
+  Page page = co_await on_store([&] {
+    Page p;
+    p.total = store.count_devices(q);
+    if (!head) {
+      for (auto& d : store.find_devices(q, find)) p.documents.push_back(std::move(d));
+    }
+    return p;
+  });
+  co_return page_response(request, page, head);
+}
+
+// ---- tasks ------------------------------------------------------------------------------------
+
+// A download that names a stored file ("file", or GenieACS's "fileName") and gives no "url"
+// gets the file service's URL, the size, the file type and a target file name from the file.
+void Nbi::Impl::fill_from_file(json::object& args) {
+  const json::value* url = args.if_contains("url");
+  if (url != nullptr && !url->is_null()) return;
+  const json::value* file = args.if_contains("file");
+  if (file == nullptr || file->is_null()) file = args.if_contains("fileName");
+  if (file == nullptr || file->is_null()) return;  // plan_task says that url is required
+  if (!file->is_string()) bad_request("file must be a string");
+  const std::string name(file->get_string());
+  const std::optional<store::FileInfo> info = files.get(name);
+  if (!info) bad_request("no such file: " + name);
+  if (options.files_base_url.empty()) {
+    bad_request("the file service URL is not configured: give \"url\"");
+  }
+  args["url"] = options.files_base_url + "/" + percent_encode(name, true);
+  auto missing = [&](std::string_view key) {
+    const json::value* v = args.if_contains(key);
+    return v == nullptr || v->is_null();
+  };
+  // FileSize is an unsignedInt (TR-069 A.3.2.8); 0 means "not given".
+  if (missing("fileSize")) {
+    args["fileSize"] = info->size <= std::numeric_limits<std::uint32_t>::max()
+                           ? static_cast<std::int64_t>(info->size)
+                           : 0;
+  }
+  if (missing("fileType") && !info->file_type.empty()) args["fileType"] = info->file_type;
+  if (missing("targetFileName")) args["targetFileName"] = name;
+}
+
+asio::awaitable<ConnectionRequestOutcome> Nbi::Impl::request_connection(
+    const std::string& device_id) {
+  ConnectionRequestOutcome outcome;
+  if (!connection_request) {
+    outcome.message = "connection requests are not configured";
+    co_return outcome;
+  }
+  try {
+    outcome = co_await connection_request(device_id);
+  } catch (const std::exception& e) {
+    outcome = ConnectionRequestOutcome{ConnectionRequestResult::kError, e.what(), 0};
+  }
+  co_return outcome;
+}
+
+// Polls the task every 50 ms (a timer on this coroutine's executor, never blocking it) until it
+// is finished, gone, or `wait` has passed. Returns the last state seen.
+asio::awaitable<Task> Nbi::Impl::wait_for(Task task, std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const std::int64_t id = task.id;
+  for (;;) {
+    std::optional<Task> current = co_await on_store([this, id] { return store.get_task(id); });
+    if (!current) co_return task;  // deleted meanwhile
+    task = std::move(*current);
+    const auto now = std::chrono::steady_clock::now();
+    if (finished(task.state) || now >= deadline) co_return task;
+    timer.expires_after(
+        std::min<std::chrono::steady_clock::duration>(kPollInterval, deadline - now));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<net::Response> Nbi::Impl::connection_request_only(const net::Request& request,
+                                                                  const std::string& device_id) {
+  const bool known = co_await on_store([&] { return store.device_exists(device_id); });
+  if (!known) not_found("no such device");
+  const ConnectionRequestOutcome outcome = co_await request_connection(device_id);
+  const std::string summary =
+      header_safe(std::string(to_string(outcome.result)) + ": " + outcome.message);
+  json::object body{{"device", device_id},
+                    {"connectionRequest", json::object{{"result", to_string(outcome.result)},
+                                                       {"message", outcome.message}}}};
+  // GenieACS answers 200, or 504 with the failure as the reason phrase.
+  const bool ok = outcome.result == ConnectionRequestResult::kAccepted;
+  net::Response r =
+      json_response(request, ok ? http::status::ok : http::status::gateway_timeout, body);
+  r.message.set("X-Connection-Request", summary);
+  if (!ok) r.message.reason(header_safe(outcome.message.empty() ? summary : outcome.message, 128));
+  co_return r;
+}
+
+asio::awaitable<net::Response> Nbi::Impl::post_task(const net::Request& request,
+                                                    const Target& target,
+                                                    const std::string& device_id) {
+  const bool with_request = target.param("connection_request") != nullptr;
+  std::optional<std::chrono::milliseconds> wait;
+  if (const std::string* t = target.param("timeout")) {
+    const auto ms = parse_uint(*t);
+    if (!ms) bad_request("timeout must be a number of milliseconds");
+    wait = std::min(std::chrono::milliseconds(static_cast<std::int64_t>(
+                        std::min<std::uint64_t>(*ms, std::numeric_limits<std::int32_t>::max()))),
+                    options.max_wait);
+  }
+  if (request.body().empty()) {
+    // GenieACS: no task but ?connection_request = just send the connection request.
+    if (!with_request) bad_request("the body must be a task such as {\"name\": \"reboot\"}");
+    co_return co_await connection_request_only(request, device_id);
+  }
+
+  json::object body = parse_json_body(request);
+  const json::value* name = body.if_contains("name");
+  if (name == nullptr || !name->is_string()) bad_request("the task needs a \"name\"");
+  const std::optional<TaskType> type = parse_task_type(name->get_string());
+  if (!type) bad_request("unknown task name: " + std::string(name->get_string()));
+
+  const Millis now = options.clock();
+  Millis expires = options.task_expiry.count() > 0 ? now + options.task_expiry.count() : 0;
+  // GenieACS: "expiry" is seconds from now, or an absolute date.
+  if (const json::value* e = body.if_contains("expiry"); e != nullptr && !e->is_null()) {
+    if (e->is_string()) {
+      const auto at = query::parse_time_ms(e->get_string());
+      if (!at) bad_request("expiry must be a number of seconds or a date");
+      expires = std::max<Millis>(*at, 1);  // 0 would mean never
+    } else {
+      const auto seconds = e->is_number() ? e->to_number<double>() : -1.0;
+      if (!(seconds > 0 && seconds <= static_cast<double>(kMaxExpirySeconds))) {
+        bad_request("expiry must be a positive number of seconds (at most ten years) or a date");
+      }
+      expires = now + static_cast<Millis>(seconds * 1000);
+    }
+  }
+  for (const std::string_view key : kReservedTaskKeys) body.erase(key);
+  body["name"] = to_string(*type);
+
+  Task task = co_await on_store([&, type = *type] {
+    if (!store.device_exists(device_id)) not_found("no such device");
+    if (type == TaskType::kDownload || type == TaskType::kScheduleDownload) fill_from_file(body);
+    // Refused now (400) rather than failing in the device's session.
+    if (auto plan = plan_task(type, body); !plan) bad_request(plan.error().message);
+    const std::int64_t id = store.add_task(device_id, type, body, now, expires);
+    std::optional<Task> added = store.get_task(id);
+    if (!added) throw std::runtime_error("the task just added is gone");
+    return std::move(*added);
+  });
+
+  if (!with_request) co_return json_response(request, http::status::accepted, task_json(task));
+
+  const ConnectionRequestOutcome outcome = co_await request_connection(device_id);
+  const std::string summary =
+      header_safe(std::string(to_string(outcome.result)) + ": " + outcome.message);
+  http::status status = http::status::accepted;
+  std::string reason;
+  if (outcome.result != ConnectionRequestResult::kAccepted) {
+    reason = "Task queued but not processed";
+  } else if (wait && wait->count() > 0) {
+    task = co_await wait_for(std::move(task), *wait);
+    switch (task.state) {
+      case TaskState::kDone:
+        status = http::status::ok;
+        break;
+      case TaskState::kFault:
+        reason = "Task faulted";  // GenieACS: 202 with this reason
+        break;
+      case TaskState::kExpired:
+        reason = "Task expired";
+        break;
+      default:
+        reason = "Task queued but not processed";
+    }
+  }
+  net::Response r = json_response(request, status, task_json(task));
+  r.message.set("X-Connection-Request", summary);
+  if (!reason.empty()) r.message.reason(reason);
+  co_return r;
+}
+
+asio::awaitable<net::Response> Nbi::Impl::tasks(net::Request& request, const Target& target) {
+  const auto& s = target.segments;
+  if (s.size() == 1) {
+    require_method(request, {http::verb::get, http::verb::head});
+    const DocFilter filter = parse_filter(target);
+    const Paging paging = parse_paging(target);
+    Page page = co_await on_store([&] {
+      store::TaskFilter narrow;
+      narrow.device_id = filter.required_string("device");
+      if (auto status = filter.required_string("status")) {
+        narrow.state = parse_task_state(*status);
+        if (!narrow.state) return Page{};  // no task has that status
+      }
+      std::vector<json::object> documents;
+      for (const Task& t : store.list_tasks(narrow)) {
+        json::object d = task_json(t);
+        if (filter.matches(d)) documents.push_back(std::move(d));
+      }
+      return paginate(std::move(documents), paging);
+    });
+    co_return page_response(request, page, request.method() == http::verb::head);
+  }
+  const std::optional<std::int64_t> id = parse_task_id(s[1]);
+  if (s.size() == 2) {
+    require_method(request, {http::verb::get, http::verb::delete_});
+    if (!id) not_found("no such task");
+    if (request.method() == http::verb::delete_) {
+      const bool deleted = co_await on_store([&] { return store.delete_task(*id); });
+      if (!deleted) not_found("no such task");
+      co_return json_response(request, http::status::ok,
+                              json::object{{"deleted", std::to_string(*id)}});
+    }
+    auto task = co_await on_store([&] { return store.get_task(*id); });
+    if (!task) not_found("no such task");
+    co_return json_response(request, http::status::ok, task_json(*task));
+  }
+  if (s.size() == 3 && s[2] == "retry") {
+    require_method(request, {http::verb::post});
+    if (!id) not_found("no such task");
+    auto task = co_await on_store([&]() -> std::optional<Task> {
+      if (!store.get_task(*id)) return std::nullopt;
+      if (!store.retry_task(*id, options.clock())) {
+        throw ApiError(http::status::conflict, "only a task in fault or expired can be retried");
+      }
+      return store.get_task(*id);
+    });
+    if (!task) not_found("no such task");
+    co_return json_response(request, http::status::ok, task_json(*task));
+  }
+  not_found("no such endpoint");
+}
+
+// ---- faults -----------------------------------------------------------------------------------
+
+asio::awaitable<net::Response> Nbi::Impl::faults(net::Request& request, const Target& target) {
+  const auto& s = target.segments;
+  if (s.size() == 1) {
+    require_method(request, {http::verb::get, http::verb::head});
+    const DocFilter filter = parse_filter(target);
+    const Paging paging = parse_paging(target);
+    Page page = co_await on_store([&] {
+      std::vector<Task> failed;
+      for (const TaskState state : {TaskState::kFault, TaskState::kExpired}) {
+        store::TaskFilter narrow;
+        narrow.device_id = filter.required_string("device");
+        narrow.state = state;
+        auto some = store.list_tasks(narrow);
+        failed.insert(failed.end(), std::make_move_iterator(some.begin()),
+                      std::make_move_iterator(some.end()));
+      }
+      std::sort(failed.begin(), failed.end(),
+                [](const Task& a, const Task& b) { return a.id < b.id; });
+      std::vector<json::object> documents;
+      for (const Task& t : failed) {
+        json::object d = fault_json(t);
+        if (filter.matches(d)) documents.push_back(std::move(d));
+      }
+      return paginate(std::move(documents), paging);
+    });
+    co_return page_response(request, page, request.method() == http::verb::head);
+  }
+  if (s.size() == 2) {
+    require_method(request, {http::verb::delete_});
+    const std::optional<FaultId> fault = parse_fault_id(s[1]);
+    if (!fault) not_found("no such fault");
+    const bool deleted = co_await on_store([&] {
+      const std::optional<Task> t = store.get_task(fault->task_id);
+      if (!t || t->device_id != fault->device_id ||
+          (t->state != TaskState::kFault && t->state != TaskState::kExpired)) {
+        return false;
+      }
+      return store.delete_task(fault->task_id);
+    });
+    if (!deleted) not_found("no such fault");
+    co_return json_response(request, http::status::ok, json::object{{"deleted", s[1]}});
+  }
+  not_found("no such endpoint");
+}
+
+// ---- files ------------------------------------------------------------------------------------
+
+asio::awaitable<net::Response> Nbi::Impl::files_endpoint(net::Request& request,
+                                                         const Target& target) {
+  const auto& s = target.segments;
+  if (s.size() == 1) {
+    require_method(request, {http::verb::get, http::verb::head});
+    const DocFilter filter = parse_filter(target);
+    const Paging paging = parse_paging(target);
+    Page page = co_await on_store([&] {
+      std::vector<json::object> documents;
+      for (const store::FileInfo& f : files.list()) {
+        json::object d = file_json(f);
+        if (filter.matches(d)) documents.push_back(std::move(d));
+      }
+      return paginate(std::move(documents), paging);
+    });
+    co_return page_response(request, page, request.method() == http::verb::head);
+  }
+  if (s.size() != 2) not_found("no such endpoint");
+  const std::string& name = s[1];
+  require_method(request,
+                 {http::verb::get, http::verb::head, http::verb::put, http::verb::delete_});
+  if (request.method() == http::verb::put) co_return co_await put_file(request, name);
+  if (request.method() != http::verb::delete_) co_return co_await get_file(request, name);
+  const bool deleted = co_await on_store([&] { return files.remove(name); });
+  if (!deleted) not_found("no such file");
+  co_return json_response(request, http::status::ok, json::object{{"deleted", name}});
+}
+
+asio::awaitable<net::Response> Nbi::Impl::put_file(const net::Request& request,
+                                                   const std::string& name) {
+  if (request.body().size() > options.max_file_bytes) {
+    throw ApiError(http::status::payload_too_large,
+                   "the file exceeds " + std::to_string(options.max_file_bytes) + " bytes");
+  }
+  // GenieACS's metadata headers (header names are case-insensitive).
+  FileMetadata metadata;
+  metadata.file_type = std::string(header(request, "fileType"));
+  metadata.oui = std::string(header(request, "oui"));
+  metadata.product_class = std::string(header(request, "productClass"));
+  metadata.version = std::string(header(request, "version"));
+  const Millis now = options.clock();
+  auto [info, replaced] = co_await on_store([&] {
+    const bool existed = files.get(name).has_value();
+    try {
+      return std::pair{files.put(name, request.body(), metadata, "", now), existed};
+    } catch (const std::invalid_argument& e) {
+      bad_request(e.what());  // a bad name
+    }
+  });
+  co_return json_response(request, replaced ? http::status::ok : http::status::created,
+                          file_json(info));
+}
+
+asio::awaitable<net::Response> Nbi::Impl::get_file(const net::Request& request,
+                                                   const std::string& name) {
+  auto found =
+      co_await on_store([&]() -> std::optional<std::pair<store::FileInfo, std::filesystem::path>> {
+        std::optional<store::FileInfo> info = files.get(name);
+        if (!info) return std::nullopt;
+        std::filesystem::path path = files.path_of(*info);
+        return std::pair{std::move(*info), std::move(path)};
+      });
+  if (!found) not_found("no such file");
+  net::Response r = make_response(request, http::status::ok);
+  r.message.set(http::field::content_type, "application/octet-stream");
+  r.message.set(http::field::etag, "\"" + ascii_lower(found->first.sha256) + "\"");
+  // Streamed by the server from disk, read on the store executor: never all in memory.
+  r.file = net::FileBody{std::move(found->second), 0, found->first.size, store_executor};
+  co_return r;
+}
+
+// ---- CPE credentials --------------------------------------------------------------------------
+
+asio::awaitable<net::Response> Nbi::Impl::credentials(net::Request& request, const Target& target) {
+  const auto& s = target.segments;
+  if (s.size() == 1) {
+    require_method(request, {http::verb::get});
+    auto list = co_await on_store([this] { return store.list_cpe_credentials(); });
+    json::array out;
+    for (const store::CpeCredentials& c : list) {
+      json::object entry{{"username", c.username}};  // never the password
+      if (!c.device_id.empty()) entry["deviceId"] = c.device_id;
+      out.push_back(std::move(entry));
+    }
+    co_return json_response(request, http::status::ok, out);
+  }
+  if (s.size() != 2) not_found("no such endpoint");
+  const std::string& username = s[1];
+  require_method(request, {http::verb::put, http::verb::delete_});
+  if (request.method() == http::verb::delete_) {
+    const bool deleted = co_await on_store([&] { return store.delete_cpe_credentials(username); });
+    if (!deleted) not_found("no such username");
+    co_return json_response(request, http::status::ok, json::object{{"deleted", username}});
+  }
+  check_name("a username", username);
+  const json::object body = parse_json_body(request);
+  store::CpeCredentials c;
+  c.username = username;
+  const json::value* password = body.if_contains("password");
+  if (password == nullptr || !password->is_string()) bad_request("\"password\" is required");
+  c.password = std::string(password->get_string());
+  check_name("the password", c.password);
+  if (const json::value* d = body.if_contains("deviceId"); d != nullptr && !d->is_null()) {
+    if (!d->is_string()) bad_request("deviceId must be a string");
+    c.device_id = std::string(d->get_string());
+    if (!c.device_id.empty() && !parse_device_id(c.device_id)) {
+      bad_request("deviceId is not a device id (OUI-ProductClass-SerialNumber, escaped)");
+    }
+  }
+  const bool replaced = co_await on_store([&] {
+    const bool existed = store.cpe_credentials(username).has_value();
+    store.put_cpe_credentials(c);
+    return existed;
+  });
+  json::object out{{"username", username}};
+  if (!c.device_id.empty()) out["deviceId"] = c.device_id;
+  co_return json_response(request, replaced ? http::status::ok : http::status::created, out);
+}
+
+// ---- Nbi --------------------------------------------------------------------------------------
+
+Nbi::Nbi(store::Store& store, asio::any_io_executor store_executor, FileRepository& files,
+         ConnectionRequestFn connection_request, Metrics& metrics, NbiOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(store_executor), files,
+                                   std::move(connection_request), metrics, std::move(options))) {}
+
+Nbi::~Nbi() = default;
+
+asio::awaitable<net::Response> Nbi::handle(net::Request& request, const net::ConnectionInfo&) {
+  Impl& im = *impl_;
+  std::optional<net::Response> response;
+  std::optional<ApiError> refused;
+  std::string failure;
+  try {
+    const std::optional<Target> target =
+        parse_target(std::string_view(request.target().data(), request.target().size()));
+    if (!target) bad_request("malformed request target (percent-escapes, segments, parameters)");
+    response = co_await im.route(request, *target);
+  } catch (const ApiError& e) {
+    refused = e;
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (refused) {
+    response = error_response(request, refused->status(), refused->what());
+    if (!refused->allow().empty()) response->message.set(http::field::allow, refused->allow());
+    if (refused->status() == http::status::unauthorized) {
+      response->message.set(http::field::www_authenticate, "Bearer realm=\"cwmp-acs-nbi\"");
+    }
+  } else if (!response) {
+    // A store or file failure: the client did nothing wrong.
+    const auto method = request.method_string();
+    const auto target = request.target();
+    spdlog::error("nbi: {} {}: {}", std::string_view(method.data(), method.size()),
+                  std::string_view(target.data(), target.size()), failure);
+    response =
+        error_response(request, http::status::internal_server_error, "internal error: " + failure);
+  }
+  if (request.method() == http::verb::head && !response->file) {
+    // HEAD answers carry the headers only, errors included.
+    response->message.body().clear();
+    response->message.prepare_payload();
+  }
+  const unsigned code = response->message.result_int();
+  im.metrics.add("cwmp_nbi_requests_total",
+                 {{"method", std::string(method_label(request.method()))},
+                  {"code", std::to_string(code / 100) + "xx"}});
+  co_return std::move(*response);
+}
+
+}  // namespace acs
