@@ -54,12 +54,6 @@ std::string host_name() {
   return buffer;
 }
 
-std::uint16_t port_of(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return 0;
-  return static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
-}
-
 acs::CpeAuth cpe_auth_mode(const std::string& mode) {
   if (mode == "none") return acs::CpeAuth::kNone;
   if (mode == "basic") return acs::CpeAuth::kBasicOverTls;
@@ -129,6 +123,14 @@ struct AcsApp::Impl {
     file_service =
         std::make_unique<acs::FileService>(*files, store_pool.get_executor(), fs, &metrics);
 
+    metrics.gauge_source("cwmp_active_sessions", "CWMP sessions open now", [this] {
+      return std::vector<std::pair<acs::Metrics::Labels, double>>{
+          {{}, static_cast<double>(cwmp_service->active_sessions())}};
+    });
+  }
+
+  // Built once the file listener is bound: download URLs carry its real port.
+  void make_nbi() {
     acs::NbiOptions nbi_options;
     nbi_options.token = config.nbi_token;
     nbi_options.files_base_url = files_base_url();
@@ -137,11 +139,6 @@ struct AcsApp::Impl {
         *store, store_pool.get_executor(), *files,
         [this](std::string device) { return requester->request(std::move(device)); }, metrics,
         std::move(nbi_options));
-
-    metrics.gauge_source("cwmp_active_sessions", "CWMP sessions open now", [this] {
-      return std::vector<std::pair<acs::Metrics::Labels, double>>{
-          {{}, static_cast<double>(cwmp_service->active_sessions())}};
-    });
   }
 
   std::string files_base_url() const {
@@ -150,11 +147,9 @@ struct AcsApp::Impl {
       while (!url.empty() && url.back() == '/') url.pop_back();
       return url;
     }
-    if (!config.files_listen.empty()) {
-      return "http://" + host_name() + ":" + std::to_string(port_of(config.files_listen));
-    }
-    if (!config.files_tls_listen.empty()) {
-      return "https://" + host_name() + ":" + std::to_string(port_of(config.files_tls_listen));
+    if (ports.files != 0) return "http://" + host_name() + ":" + std::to_string(ports.files);
+    if (ports.files_tls != 0) {
+      return "https://" + host_name() + ":" + std::to_string(ports.files_tls);
     }
     return {};
   }
@@ -183,7 +178,9 @@ struct AcsApp::Impl {
   AcsConfig config;
   std::unique_ptr<store::Store> store;
   acs::Metrics metrics;
-  asio::thread_pool store_pool{1};  // SQLite has one writer: one thread serialises its calls
+  // Store calls block (disk): they run here, off the event loop. Several threads let writes
+  // that arrive together share one commit (the store's group commit).
+  asio::thread_pool store_pool{config.store_threads};
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
   std::shared_ptr<asio::ssl::context> server_tls;
@@ -217,6 +214,10 @@ BoundPorts AcsApp::start() {
   file_limits.write_timeout = 300s;             // per chunk of a download
   net::ServerOptions nbi_limits = file_limits;  // PUT /files carries whole images
   nbi_limits.read_timeout = 120s;
+  // A little above the largest file, so the NBI itself answers an oversized PUT with its
+  // JSON 413 rather than the server's plain one.
+  nbi_limits.body_limit = c.max_file_size + 64 * 1024;
+  nbi_limits.decoded_body_limit = nbi_limits.body_limit;
 
   auto add = [&](const std::string& listen, net::Handler handler, net::ServerOptions limits,
                  bool tls, std::uint16_t& port, const char* what) {
@@ -228,12 +229,13 @@ BoundPorts AcsApp::start() {
   };
   add(c.cwmp_listen, im.cwmp_handler(), cwmp_limits, false, im.ports.cwmp, "CWMP");
   add(c.cwmp_tls_listen, im.cwmp_handler(), cwmp_limits, true, im.ports.cwmp_tls, "CWMP");
+  add(c.files_listen, im.files_handler(), file_limits, false, im.ports.files, "files");
+  add(c.files_tls_listen, im.files_handler(), file_limits, true, im.ports.files_tls, "files");
+  im.make_nbi();
   add(
       c.nbi_listen,
       [&im](net::Request& r, const net::ConnectionInfo& ci) { return im.nbi->handle(r, ci); },
       nbi_limits, false, im.ports.nbi, "NBI");
-  add(c.files_listen, im.files_handler(), file_limits, false, im.ports.files, "files");
-  add(c.files_tls_listen, im.files_handler(), file_limits, true, im.ports.files_tls, "files");
 
   if (c.cpe_auth == "none") {
     spdlog::warn("CPE authentication is OFF (--cpe-auth none): any client can act as any device");

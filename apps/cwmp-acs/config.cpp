@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -145,6 +146,12 @@ const std::map<std::string, Option>& options() {
        {"event-loop threads (default: one per core)", "N",
         [](AcsConfig& c, const std::string& v) {
           c.threads = static_cast<unsigned>(to_number("threads", v));
+        }}},
+      {"store-threads",
+       {"threads running store calls; writes arriving together share a commit (default 8)", "N",
+        [](AcsConfig& c, const std::string& v) {
+          c.store_threads =
+              std::max<unsigned>(1, static_cast<unsigned>(to_number("store-threads", v)));
         }}},
       {"log-level",
        {"trace, debug, info (default), warn, error", "LEVEL",

@@ -41,7 +41,8 @@ struct AcsConfig {
   bool cr_allow_basic = false;
   std::uint64_t max_file_size = 256ull * 1024 * 1024;
   std::size_t refresh_batch = 256;
-  unsigned threads = 0;  // event-loop threads; 0 = one per core
+  unsigned threads = 0;        // event-loop threads; 0 = one per core
+  unsigned store_threads = 8;  // threads running blocking store calls
   std::string log_level = "info";
 
   std::string database_path() const;

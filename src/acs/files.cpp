@@ -10,8 +10,6 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "cwmp/values.hpp"
-
 namespace acs {
 
 namespace {
@@ -22,7 +20,15 @@ std::string digest_hex(const EVP_MD* md, std::string_view bytes) {
   if (EVP_Digest(bytes.data(), bytes.size(), out, &length, md, nullptr) != 1) {
     throw std::runtime_error("digest failed");
   }
-  return cwmp::hex_encode(std::string_view(reinterpret_cast<const char*>(out), length));
+  // Lowercase, as sha256sum/md5sum print it and store::FileInfo documents.
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kDigits[out[i] >> 4];
+    hex += kDigits[out[i] & 0xf];
+  }
+  return hex;
 }
 
 [[noreturn]] void io_error(const std::string& what, const std::filesystem::path& path) {

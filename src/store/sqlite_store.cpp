@@ -6,10 +6,14 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <exception>
+#include <functional>
 #include <iterator>
 #include <mutex>
 #include <regex>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -334,121 +338,116 @@ class SqliteStore final : public Store {
   // --- session steps ---------------------------------------------------------------------
 
   void record_inform(const acs::InformRecord& inform) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    const acs::Millis now = inform.received;
-    {
-      Use u = use(
-          "INSERT INTO devices (id, oui, product_class, serial_number, manufacturer, last_inform,"
-          " last_boot, last_bootstrap, registered, remote_address)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN ?6 END, CASE WHEN ?8 THEN ?6 END,"
-          " ?6, ?9)"
-          " ON CONFLICT (id) DO UPDATE SET oui = excluded.oui,"
-          " product_class = excluded.product_class, serial_number = excluded.serial_number,"
-          " manufacturer = excluded.manufacturer, last_inform = excluded.last_inform,"
-          " last_boot = COALESCE(excluded.last_boot, last_boot),"
-          " last_bootstrap = COALESCE(excluded.last_bootstrap, last_bootstrap),"
-          " remote_address = excluded.remote_address");
-      u.bind(1, std::string_view(inform.device_id))
-          .bind(2, std::string_view(inform.device.oui))
-          .bind(3, std::string_view(inform.device.product_class))
-          .bind(4, std::string_view(inform.device.serial_number))
-          .bind(5, std::string_view(inform.device.manufacturer))
-          .bind(6, std::int64_t{now})
-          .bind(7, std::int64_t{inform.boot() ? 1 : 0})
-          .bind(8, std::int64_t{inform.bootstrap() ? 1 : 0})
-          .bind(9, std::string_view(inform.remote_address));
-      u.run();
-    }
-    if (inform.bootstrap()) {
-      // 0 BOOTSTRAP: the device starts afresh (factory reset or first contact), so what we knew
-      // of its data model is stale; tags and queued tasks are the operator's and stay.
-      Use u = use("DELETE FROM device_params WHERE device_id = ?1");
-      u.bind(1, std::string_view(inform.device_id)).run();
-    }
-    upsert_parameters(inform.device_id, inform.parameters, now);
-    for (const cwmp::EventStruct& event : inform.events) {
-      Use u =
-          use("INSERT INTO device_events (device_id, event_code, command_key, received)"
-              " VALUES (?1, ?2, ?3, ?4)");
-      u.bind(1, std::string_view(inform.device_id))
-          .bind(2, std::string_view(event.event_code))
-          .bind(3, std::string_view(event.command_key))
-          .bind(4, std::int64_t{now})
-          .run();
-    }
-    {
-      Use u =
-          use("DELETE FROM device_events WHERE device_id = ?1 AND id NOT IN (SELECT id FROM"
-              " device_events WHERE device_id = ?1 ORDER BY id DESC LIMIT ?2)");
-      u.bind(1, std::string_view(inform.device_id))
-          .bind(2, static_cast<std::int64_t>(kMaxEventsPerDevice))
-          .run();
-    }
-    txn.commit();
+    return write([&] {
+      const acs::Millis now = inform.received;
+      {
+        Use u = use(
+            "INSERT INTO devices (id, oui, product_class, serial_number, manufacturer, last_inform,"
+            " last_boot, last_bootstrap, registered, remote_address)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN ?6 END, CASE WHEN ?8 THEN ?6 END,"
+            " ?6, ?9)"
+            " ON CONFLICT (id) DO UPDATE SET oui = excluded.oui,"
+            " product_class = excluded.product_class, serial_number = excluded.serial_number,"
+            " manufacturer = excluded.manufacturer, last_inform = excluded.last_inform,"
+            " last_boot = COALESCE(excluded.last_boot, last_boot),"
+            " last_bootstrap = COALESCE(excluded.last_bootstrap, last_bootstrap),"
+            " remote_address = excluded.remote_address");
+        u.bind(1, std::string_view(inform.device_id))
+            .bind(2, std::string_view(inform.device.oui))
+            .bind(3, std::string_view(inform.device.product_class))
+            .bind(4, std::string_view(inform.device.serial_number))
+            .bind(5, std::string_view(inform.device.manufacturer))
+            .bind(6, std::int64_t{now})
+            .bind(7, std::int64_t{inform.boot() ? 1 : 0})
+            .bind(8, std::int64_t{inform.bootstrap() ? 1 : 0})
+            .bind(9, std::string_view(inform.remote_address));
+        u.run();
+      }
+      if (inform.bootstrap()) {
+        // 0 BOOTSTRAP: the device starts afresh (factory reset or first contact), so what we knew
+        // of its data model is stale; tags and queued tasks are the operator's and stay.
+        Use u = use("DELETE FROM device_params WHERE device_id = ?1");
+        u.bind(1, std::string_view(inform.device_id)).run();
+      }
+      upsert_parameters(inform.device_id, inform.parameters, now);
+      for (const cwmp::EventStruct& event : inform.events) {
+        Use u =
+            use("INSERT INTO device_events (device_id, event_code, command_key, received)"
+                " VALUES (?1, ?2, ?3, ?4)");
+        u.bind(1, std::string_view(inform.device_id))
+            .bind(2, std::string_view(event.event_code))
+            .bind(3, std::string_view(event.command_key))
+            .bind(4, std::int64_t{now})
+            .run();
+      }
+      {
+        Use u =
+            use("DELETE FROM device_events WHERE device_id = ?1 AND id NOT IN (SELECT id FROM"
+                " device_events WHERE device_id = ?1 ORDER BY id DESC LIMIT ?2)");
+        u.bind(1, std::string_view(inform.device_id))
+            .bind(2, static_cast<std::int64_t>(kMaxEventsPerDevice))
+            .run();
+      }
+    });
   }
 
   std::optional<acs::Task> next_task(std::string_view device_id, acs::Millis now) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    {
-      Use u =
-          use("UPDATE tasks SET state = 'expired', updated = ?2 WHERE device_id = ?1 AND state IN"
-              " ('queued', 'sent') AND expires > 0 AND expires <= ?2");
-      u.bind(1, device_id).bind(2, std::int64_t{now}).run();
-    }
-    std::optional<acs::Task> task;
-    {
-      Use u = use(std::string(kTaskSelect) +
-                  " WHERE device_id = ?1 AND state IN ('queued', 'sent') ORDER BY id LIMIT 1");
-      u.bind(1, device_id);
-      if (u.step()) task = read_task(u);
-    }
-    txn.commit();
-    return task;
+    return write([&] {
+      {
+        Use u =
+            use("UPDATE tasks SET state = 'expired', updated = ?2 WHERE device_id = ?1 AND state IN"
+                " ('queued', 'sent') AND expires > 0 AND expires <= ?2");
+        u.bind(1, device_id).bind(2, std::int64_t{now}).run();
+      }
+      std::optional<acs::Task> task;
+      {
+        Use u = use(std::string(kTaskSelect) +
+                    " WHERE device_id = ?1 AND state IN ('queued', 'sent') ORDER BY id LIMIT 1");
+        u.bind(1, device_id);
+        if (u.step()) task = read_task(u);
+      }
+      return task;
+    });
   }
 
   void mark_task_sent(std::int64_t task_id, acs::Millis now) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    Use u =
-        use("UPDATE tasks SET state = 'sent', attempts = attempts + 1, updated = ?2 WHERE id = ?1");
-    u.bind(1, task_id).bind(2, std::int64_t{now}).run();
-    txn.commit();
+    return write([&] {
+      Use u = use(
+          "UPDATE tasks SET state = 'sent', attempts = attempts + 1, updated = ?2 WHERE id = ?1");
+      u.bind(1, task_id).bind(2, std::int64_t{now}).run();
+    });
   }
 
   void complete_task(std::int64_t task_id, const json::value& result,
                      const std::vector<acs::ParameterUpdate>& learned,
                      const std::vector<std::string>& removed_prefixes, acs::Millis now) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    std::optional<std::string> device_id;
-    {
-      Use u = use("SELECT device_id FROM tasks WHERE id = ?1");
-      u.bind(1, task_id);
-      if (u.step()) device_id = u.text(0);
-    }
-    if (!device_id) return;  // deleted meanwhile (NBI or device deletion): nothing to store
-    {
-      Use u =
-          use("UPDATE tasks SET state = 'done', result = ?2, updated = ?3, fault_code = NULL,"
-              " fault_message = NULL, fault_detail = NULL WHERE id = ?1");
-      u.bind(1, task_id).bind(2, std::string_view(json::serialize(result))).bind(3, now).run();
-    }
-    remove_prefixes(*device_id, removed_prefixes);
-    upsert_parameters(*device_id, learned, now);
-    txn.commit();
+    return write([&] {
+      std::optional<std::string> device_id;
+      {
+        Use u = use("SELECT device_id FROM tasks WHERE id = ?1");
+        u.bind(1, task_id);
+        if (u.step()) device_id = u.text(0);
+      }
+      if (!device_id) return;  // deleted meanwhile (NBI or device deletion): nothing to store
+      {
+        Use u =
+            use("UPDATE tasks SET state = 'done', result = ?2, updated = ?3, fault_code = NULL,"
+                " fault_message = NULL, fault_detail = NULL WHERE id = ?1");
+        u.bind(1, task_id).bind(2, std::string_view(json::serialize(result))).bind(3, now).run();
+      }
+      remove_prefixes(*device_id, removed_prefixes);
+      upsert_parameters(*device_id, learned, now);
+    });
   }
 
   void record_parameters(std::string_view device_id,
                          const std::vector<acs::ParameterUpdate>& learned,
                          const std::vector<std::string>& removed_prefixes,
                          acs::Millis now) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    remove_prefixes(device_id, removed_prefixes);
-    upsert_parameters(device_id, learned, now);
-    txn.commit();
+    return write([&] {
+      remove_prefixes(device_id, removed_prefixes);
+      upsert_parameters(device_id, learned, now);
+    });
   }
 
   void fail_task(std::int64_t task_id, const acs::TaskFault& fault, acs::Millis now) override {
@@ -458,38 +457,36 @@ class SqliteStore final : public Store {
                                     {"faultCode", f.fault_code},
                                     {"faultString", f.fault_string}});
     }
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    Use u =
-        use("UPDATE tasks SET state = 'fault', fault_code = ?2, fault_message = ?3,"
-            " fault_detail = ?4, updated = ?5 WHERE id = ?1");
-    u.bind(1, task_id)
-        .bind(2, std::int64_t{fault.code})
-        .bind(3, std::string_view(fault.message))
-        .bind(4, std::string_view(json::serialize(detail)))
-        .bind(5, now)
-        .run();
-    txn.commit();
+    return write([&] {
+      Use u =
+          use("UPDATE tasks SET state = 'fault', fault_code = ?2, fault_message = ?3,"
+              " fault_detail = ?4, updated = ?5 WHERE id = ?1");
+      u.bind(1, task_id)
+          .bind(2, std::int64_t{fault.code})
+          .bind(3, std::string_view(fault.message))
+          .bind(4, std::string_view(json::serialize(detail)))
+          .bind(5, now)
+          .run();
+    });
   }
 
   // --- NBI ---------------------------------------------------------------------------------
 
   std::int64_t add_task(std::string_view device_id, acs::TaskType type, const json::object& args,
                         acs::Millis now, acs::Millis expires) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    Use u =
-        use("INSERT INTO tasks (device_id, type, args, state, created, expires, updated)"
-            " VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?4)");
-    u.bind(1, device_id)
-        .bind(2, acs::to_string(type))
-        .bind(3, std::string_view(json::serialize(args)))
-        .bind(4, now)
-        .bind(5, expires)
-        .run();
-    const std::int64_t id = sqlite3_last_insert_rowid(db_);
-    txn.commit();
-    return id;
+    return write([&] {
+      Use u =
+          use("INSERT INTO tasks (device_id, type, args, state, created, expires, updated)"
+              " VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?4)");
+      u.bind(1, device_id)
+          .bind(2, acs::to_string(type))
+          .bind(3, std::string_view(json::serialize(args)))
+          .bind(4, now)
+          .bind(5, expires)
+          .run();
+      const std::int64_t id = sqlite3_last_insert_rowid(db_);
+      return id;
+    });
   }
 
   std::optional<acs::Task> get_task(std::int64_t task_id) override {
@@ -523,28 +520,26 @@ class SqliteStore final : public Store {
   }
 
   bool delete_task(std::int64_t task_id) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    Use u = use("DELETE FROM tasks WHERE id = ?1");
-    u.bind(1, task_id).run();
-    const bool deleted = u.changes() > 0;
-    txn.commit();
-    return deleted;
+    return write([&] {
+      Use u = use("DELETE FROM tasks WHERE id = ?1");
+      u.bind(1, task_id).run();
+      const bool deleted = u.changes() > 0;
+      return deleted;
+    });
   }
 
   bool retry_task(std::int64_t task_id, acs::Millis now) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    // An expired task gets its original lifetime again from now, or it would expire at once.
-    Use u =
-        use("UPDATE tasks SET state = 'queued', updated = ?2, fault_code = NULL,"
-            " fault_message = NULL, fault_detail = NULL, result = NULL,"
-            " expires = CASE WHEN expires > 0 AND expires <= ?2 THEN ?2 + MAX(expires - created, 1)"
-            " ELSE expires END WHERE id = ?1 AND state IN ('fault', 'expired')");
-    u.bind(1, task_id).bind(2, now).run();
-    const bool retried = u.changes() > 0;
-    txn.commit();
-    return retried;
+    return write([&] {
+      // An expired task gets its original lifetime again from now, or it would expire at once.
+      Use u = use(
+          "UPDATE tasks SET state = 'queued', updated = ?2, fault_code = NULL,"
+          " fault_message = NULL, fault_detail = NULL, result = NULL,"
+          " expires = CASE WHEN expires > 0 AND expires <= ?2 THEN ?2 + MAX(expires - created, 1)"
+          " ELSE expires END WHERE id = ?1 AND state IN ('fault', 'expired')");
+      u.bind(1, task_id).bind(2, now).run();
+      const bool retried = u.changes() > 0;
+      return retried;
+    });
   }
 
   bool device_exists(std::string_view device_id) override {
@@ -637,37 +632,34 @@ class SqliteStore final : public Store {
   }
 
   bool delete_device(std::string_view device_id) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    // Parameters, tags, events and tasks go with it (ON DELETE CASCADE).
-    Use u = use("DELETE FROM devices WHERE id = ?1");
-    u.bind(1, device_id).run();
-    const bool deleted = u.changes() > 0;
-    txn.commit();
-    return deleted;
+    return write([&] {
+      // Parameters, tags, events and tasks go with it (ON DELETE CASCADE).
+      Use u = use("DELETE FROM devices WHERE id = ?1");
+      u.bind(1, device_id).run();
+      const bool deleted = u.changes() > 0;
+      return deleted;
+    });
   }
 
   bool add_tag(std::string_view device_id, std::string_view tag) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    // false for an unknown device (no foreign-key error) or a tag already there.
-    Use u =
-        use("INSERT OR IGNORE INTO device_tags (device_id, tag) SELECT id, ?2 FROM devices"
-            " WHERE id = ?1");
-    u.bind(1, device_id).bind(2, tag).run();
-    const bool added = u.changes() > 0;
-    txn.commit();
-    return added;
+    return write([&] {
+      // false for an unknown device (no foreign-key error) or a tag already there.
+      Use u =
+          use("INSERT OR IGNORE INTO device_tags (device_id, tag) SELECT id, ?2 FROM devices"
+              " WHERE id = ?1");
+      u.bind(1, device_id).bind(2, tag).run();
+      const bool added = u.changes() > 0;
+      return added;
+    });
   }
 
   bool remove_tag(std::string_view device_id, std::string_view tag) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    Use u = use("DELETE FROM device_tags WHERE device_id = ?1 AND tag = ?2");
-    u.bind(1, device_id).bind(2, tag).run();
-    const bool removed = u.changes() > 0;
-    txn.commit();
-    return removed;
+    return write([&] {
+      Use u = use("DELETE FROM device_tags WHERE device_id = ?1 AND tag = ?2");
+      u.bind(1, device_id).bind(2, tag).run();
+      const bool removed = u.changes() > 0;
+      return removed;
+    });
   }
 
   std::vector<cwmp::EventStruct> recent_events(std::string_view device_id,
@@ -693,44 +685,43 @@ class SqliteStore final : public Store {
                                                 const json::object& outcome,
                                                 const std::optional<acs::TaskFault>& fault,
                                                 acs::Millis now) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    std::int64_t task_id = 0;
-    json::object result;
-    {
-      Use u =
-          use("SELECT id, result FROM tasks WHERE device_id = ?1"
-              " AND type IN ('download', 'upload', 'scheduleDownload')"
-              " AND (json_extract(args, '$.commandKey') = ?2 OR ('task-' || id) = ?2)"
-              " ORDER BY id DESC LIMIT 1");
-      u.bind(1, device_id).bind(2, command_key);
-      if (!u.step()) return std::nullopt;
-      task_id = u.integer(0);
-      if (!u.is_null(1)) {
-        if (json::value v = parse_json(u.text(1)); v.is_object())
-          result = std::move(v.get_object());
+    return write([&]() -> std::optional<std::int64_t> {
+      std::int64_t task_id = 0;
+      json::object result;
+      {
+        Use u =
+            use("SELECT id, result FROM tasks WHERE device_id = ?1"
+                " AND type IN ('download', 'upload', 'scheduleDownload')"
+                " AND (json_extract(args, '$.commandKey') = ?2 OR ('task-' || id) = ?2)"
+                " ORDER BY id DESC LIMIT 1");
+        u.bind(1, device_id).bind(2, command_key);
+        if (!u.step()) return std::nullopt;
+        task_id = u.integer(0);
+        if (!u.is_null(1)) {
+          if (json::value v = parse_json(u.text(1)); v.is_object())
+            result = std::move(v.get_object());
+        }
       }
-    }
-    result["transferComplete"] = outcome;
-    const std::string result_text = json::serialize(result);
-    if (fault) {
-      Use u =
-          use("UPDATE tasks SET state = 'fault', result = ?2, fault_code = ?3, fault_message = ?4,"
-              " fault_detail = '[]', updated = ?5 WHERE id = ?1");
-      u.bind(1, task_id)
-          .bind(2, std::string_view(result_text))
-          .bind(3, std::int64_t{fault->code})
-          .bind(4, std::string_view(fault->message))
-          .bind(5, now)
-          .run();
-    } else {
-      Use u = use(
-          "UPDATE tasks SET state = 'done', result = ?2, fault_code = NULL, fault_message = NULL,"
-          " fault_detail = NULL, updated = ?3 WHERE id = ?1");
-      u.bind(1, task_id).bind(2, std::string_view(result_text)).bind(3, now).run();
-    }
-    txn.commit();
-    return task_id;
+      result["transferComplete"] = outcome;
+      const std::string result_text = json::serialize(result);
+      if (fault) {
+        Use u = use(
+            "UPDATE tasks SET state = 'fault', result = ?2, fault_code = ?3, fault_message = ?4,"
+            " fault_detail = '[]', updated = ?5 WHERE id = ?1");
+        u.bind(1, task_id)
+            .bind(2, std::string_view(result_text))
+            .bind(3, std::int64_t{fault->code})
+            .bind(4, std::string_view(fault->message))
+            .bind(5, now)
+            .run();
+      } else {
+        Use u = use(
+            "UPDATE tasks SET state = 'done', result = ?2, fault_code = NULL, fault_message = NULL,"
+            " fault_detail = NULL, updated = ?3 WHERE id = ?1");
+        u.bind(1, task_id).bind(2, std::string_view(result_text)).bind(3, now).run();
+      }
+      return task_id;
+    });
   }
 
   // --- CPE credentials ---------------------------------------------------------------------
@@ -749,27 +740,25 @@ class SqliteStore final : public Store {
   }
 
   void put_cpe_credentials(const CpeCredentials& c) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    Use u =
-        use("INSERT INTO cpe_credentials (username, password, device_id) VALUES (?1, ?2, ?3)"
-            " ON CONFLICT (username) DO UPDATE SET password = excluded.password,"
-            " device_id = excluded.device_id");
-    u.bind(1, std::string_view(c.username))
-        .bind(2, std::string_view(c.password))
-        .bind(3, std::string_view(c.device_id))
-        .run();
-    txn.commit();
+    return write([&] {
+      Use u =
+          use("INSERT INTO cpe_credentials (username, password, device_id) VALUES (?1, ?2, ?3)"
+              " ON CONFLICT (username) DO UPDATE SET password = excluded.password,"
+              " device_id = excluded.device_id");
+      u.bind(1, std::string_view(c.username))
+          .bind(2, std::string_view(c.password))
+          .bind(3, std::string_view(c.device_id))
+          .run();
+    });
   }
 
   bool delete_cpe_credentials(std::string_view username) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    Use u = use("DELETE FROM cpe_credentials WHERE username = ?1");
-    u.bind(1, username).run();
-    const bool removed = u.changes() > 0;
-    txn.commit();
-    return removed;
+    return write([&] {
+      Use u = use("DELETE FROM cpe_credentials WHERE username = ?1");
+      u.bind(1, username).run();
+      const bool removed = u.changes() > 0;
+      return removed;
+    });
   }
 
   std::vector<CpeCredentials> list_cpe_credentials() override {
@@ -825,39 +814,37 @@ class SqliteStore final : public Store {
 
   void record_connection_request(std::string_view device_id,
                                  const ConnectionRequestRecord& record) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    Use u = use("UPDATE devices SET cr_result = ?2, cr_message = ?3, cr_at = ?4 WHERE id = ?1");
-    u.bind(1, device_id)
-        .bind(2, std::string_view(record.result))
-        .bind(3, std::string_view(record.message))
-        .bind(4, record.at)
-        .run();
-    txn.commit();
+    return write([&] {
+      Use u = use("UPDATE devices SET cr_result = ?2, cr_message = ?3, cr_at = ?4 WHERE id = ?1");
+      u.bind(1, device_id)
+          .bind(2, std::string_view(record.result))
+          .bind(3, std::string_view(record.message))
+          .bind(4, record.at)
+          .run();
+    });
   }
 
   // --- files -------------------------------------------------------------------------------
 
   void put_file(const FileInfo& f) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    Use u = use(
-        "INSERT OR REPLACE INTO files (name, file_type, oui, product_class, version, size, md5,"
-        " sha256, uploaded, device_id, storage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-        " ?11)");
-    u.bind(1, std::string_view(f.name))
-        .bind(2, std::string_view(f.file_type))
-        .bind(3, std::string_view(f.oui))
-        .bind(4, std::string_view(f.product_class))
-        .bind(5, std::string_view(f.version))
-        .bind(6, static_cast<std::int64_t>(f.size))
-        .bind(7, std::string_view(f.md5))
-        .bind(8, std::string_view(f.sha256))
-        .bind(9, f.uploaded)
-        .bind(10, std::string_view(f.device_id))
-        .bind(11, std::string_view(f.storage))
-        .run();
-    txn.commit();
+    return write([&] {
+      Use u = use(
+          "INSERT OR REPLACE INTO files (name, file_type, oui, product_class, version, size, md5,"
+          " sha256, uploaded, device_id, storage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+          " ?11)");
+      u.bind(1, std::string_view(f.name))
+          .bind(2, std::string_view(f.file_type))
+          .bind(3, std::string_view(f.oui))
+          .bind(4, std::string_view(f.product_class))
+          .bind(5, std::string_view(f.version))
+          .bind(6, static_cast<std::int64_t>(f.size))
+          .bind(7, std::string_view(f.md5))
+          .bind(8, std::string_view(f.sha256))
+          .bind(9, f.uploaded)
+          .bind(10, std::string_view(f.device_id))
+          .bind(11, std::string_view(f.storage))
+          .run();
+    });
   }
 
   std::optional<FileInfo> get_file(std::string_view name) override {
@@ -874,13 +861,12 @@ class SqliteStore final : public Store {
   }
 
   bool delete_file(std::string_view name) override {
-    std::lock_guard lock(mutex_);
-    Transaction txn(*this, true);
-    Use u = use("DELETE FROM files WHERE name = ?1");
-    u.bind(1, name).run();
-    const bool removed = u.changes() > 0;
-    txn.commit();
-    return removed;
+    return write([&] {
+      Use u = use("DELETE FROM files WHERE name = ?1");
+      u.bind(1, name).run();
+      const bool removed = u.changes() > 0;
+      return removed;
+    });
   }
 
   std::vector<FileInfo> list_files() override {
@@ -939,6 +925,84 @@ class SqliteStore final : public Store {
   static constexpr std::string_view kTaskSelect =
       "SELECT id, device_id, type, args, state, created, expires, updated, attempts, result,"
       " fault_code, fault_message, fault_detail FROM tasks";
+
+  // ---- group commit --------------------------------------------------------------------------
+  //
+  // With synchronous=FULL every commit costs an fsync, which bounds a disk to a few hundred
+  // commits per second. Writers that arrive while a commit is in progress therefore queue up,
+  // and the next of them (the leader) runs the whole queue in ONE transaction, each write in
+  // its own savepoint (a write that throws is rolled back alone and its caller gets the
+  // exception), then commits once. Every caller still returns only after the commit that
+  // holds its write: what a caller acknowledges is on disk, as before, at a fraction of the
+  // fsyncs when several threads write at once (the ACS runs its store calls on a pool).
+  struct PendingWrite {
+    std::function<void()> run;
+    std::exception_ptr error;
+    bool done = false;
+  };
+
+  template <typename F>
+  auto write(F&& body) -> std::invoke_result_t<F&> {
+    using R = std::invoke_result_t<F&>;
+    if constexpr (std::is_void_v<R>) {
+      PendingWrite p{[&] { body(); }, nullptr, false};
+      submit(p);
+      if (p.error) std::rethrow_exception(p.error);
+    } else {
+      std::optional<R> result;
+      PendingWrite p{[&] { result.emplace(body()); }, nullptr, false};
+      submit(p);
+      if (p.error) std::rethrow_exception(p.error);
+      return std::move(*result);
+    }
+  }
+
+  void submit(PendingWrite& pending) {
+    std::unique_lock lock(queue_mutex_);
+    queue_.push_back(&pending);
+    while (!pending.done) {
+      if (committing_) {
+        queue_cv_.wait(lock);
+        continue;
+      }
+      committing_ = true;
+      std::vector<PendingWrite*> batch;
+      batch.swap(queue_);
+      lock.unlock();
+      run_batch(batch);
+      lock.lock();
+      committing_ = false;
+      for (PendingWrite* w : batch) w->done = true;
+      queue_cv_.notify_all();
+    }
+  }
+
+  void run_batch(const std::vector<PendingWrite*>& batch) {
+    std::lock_guard lock(mutex_);
+    try {
+      Transaction txn(*this, true);
+      if (batch.size() == 1) {
+        batch.front()->run();  // throws: nothing committed, the transaction rolls back
+      } else {
+        for (PendingWrite* w : batch) {
+          exec_cached("SAVEPOINT batch_write");
+          try {
+            w->run();
+          } catch (...) {
+            w->error = std::current_exception();
+            exec_cached("ROLLBACK TO batch_write");
+          }
+          exec_cached("RELEASE batch_write");
+        }
+      }
+      txn.commit();
+    } catch (...) {
+      // BEGIN, a savepoint or COMMIT failed: nothing of the batch is stored.
+      for (PendingWrite* w : batch) {
+        if (!w->error) w->error = std::current_exception();
+      }
+    }
+  }
 
   // BEGIN IMMEDIATE for writers (takes the write lock up front), BEGIN (deferred) for readers;
   // rolled back unless committed, so an exception leaves nothing half-written.
@@ -1272,7 +1336,11 @@ class SqliteStore final : public Store {
     (*node)["_timestamp"] = iso_time(u.integer(6));
   }
 
-  std::mutex mutex_;
+  std::mutex mutex_;        // the connection: one transaction at a time
+  std::mutex queue_mutex_;  // the group-commit queue
+  std::condition_variable queue_cv_;
+  std::vector<PendingWrite*> queue_;
+  bool committing_ = false;
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, StmtPtr> cache_;
 };

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <cctype>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -50,7 +51,9 @@ std::string hex_digest(const EVP_MD* md, std::string_view bytes) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EXPECT_EQ(EVP_Digest(bytes.data(), bytes.size(), out, &length, md, nullptr), 1);
-  return cwmp::hex_encode(std::string_view(reinterpret_cast<const char*>(out), length));
+  std::string hex = cwmp::hex_encode(std::string_view(reinterpret_cast<const char*>(out), length));
+  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return hex;  // lowercase, as store::FileInfo keeps digests
 }
 
 // Bytes that differ from offset to offset, so a misplaced range shows.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -617,6 +618,39 @@ TEST(SqliteStoreFile, ConcurrentCallersAreSerialised) {
     for (auto& th : threads) th.join();
     EXPECT_EQ(s->count_devices({}), 40U);
     EXPECT_EQ(s->list_tasks({}).size(), 40U);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Concurrent writes share commits (group commit); a write that fails is rolled back alone,
+// its caller gets the error, and the writes batched with it are stored.
+TEST(SqliteStoreFile, GroupCommitIsolatesAFailingWrite) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("sqlite_store_gc_" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  {
+    auto s = store::open_sqlite((dir / "acs.db").string());
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 25; ++i) {
+          const std::string serial = "G" + std::to_string(t) + "_" + std::to_string(i);
+          s->record_inform(inform(serial, {"2 PERIODIC"}, {param("Device.A", serial)}));
+          try {
+            // Unknown device: the foreign key refuses it.
+            s->add_task("no-such-device", TaskType::kReboot, {{"name", "reboot"}}, kT0, 0);
+          } catch (const store::StoreError&) {
+            ++failures;
+          }
+          s->add_task(id_of(serial), TaskType::kReboot, {{"name", "reboot"}}, kT0, 0);
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures.load(), 200);
+    EXPECT_EQ(s->count_devices({}), 200U);
+    EXPECT_EQ(s->list_tasks({}).size(), 200U);
   }
   std::filesystem::remove_all(dir);
 }
