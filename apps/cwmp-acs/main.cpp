@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "app.hpp"
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
     std::fputs(parsed.message.c_str(), parsed.exit_code == 0 ? stdout : stderr);
     return parsed.exit_code;
   }
+  // Logs go to stderr (stdout stays free for what a command prints), one line per event.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("cwmp-acs"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(parsed.config->log_level));
 
