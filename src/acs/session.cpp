@@ -178,8 +178,10 @@ Reply AcsSession::on_inform(const cwmp::Decoded& decoded, Millis now) {
   for (const auto& p : inform.parameter_list) {
     ParameterUpdate u;
     u.path = p.name;
-    u.value = p.value;
-    u.type = p.type == cwmp::ValueType::kUnspecified ? cwmp::ValueType::kString : p.type;
+    if (!p.value.empty() || !is_hidden_parameter(p.name)) {  // a password reads back as ""
+      u.value = p.value;
+      u.type = p.type == cwmp::ValueType::kUnspecified ? cwmp::ValueType::kString : p.type;
+    }
     record.parameters.push_back(std::move(u));
   }
 

@@ -286,12 +286,20 @@ json::array parameter_values_json(const std::vector<cwmp::ParameterValue>& list)
   return out;
 }
 
-std::vector<ParameterUpdate> learned_values(const std::vector<cwmp::ParameterValue>& list) {
+std::vector<ParameterUpdate> learned_values(const std::vector<cwmp::ParameterValue>& list,
+                                            bool read_from_cpe) {
   std::vector<ParameterUpdate> out;
   out.reserve(list.size());
   for (const auto& p : list) {
     ParameterUpdate u;
     u.path = p.name;
+    // TR-069 A.3.2.2: a CPE reads a password back as an empty string. That says nothing of
+    // the password itself, so it must not overwrite the one the ACS set (and needs for
+    // connection requests).
+    if (read_from_cpe && p.value.empty() && is_hidden_parameter(p.name)) {
+      out.push_back(std::move(u));
+      continue;
+    }
     u.value = p.value;
     u.type = p.type == cwmp::ValueType::kUnspecified ? cwmp::ValueType::kString : p.type;
     out.push_back(std::move(u));
@@ -309,6 +317,10 @@ const Response* as(const cwmp::Body& body) {
 }
 
 }  // namespace
+
+bool is_hidden_parameter(std::string_view path) {
+  return path.size() >= 8 && path.substr(path.size() - 8) == "Password";
+}
 
 cwmp::Result<TaskPlan> plan_task(TaskType type, const json::object& args) {
   Args a(args);
@@ -350,7 +362,7 @@ cwmp::Result<Outcome> task_outcome(const cwmp::Body& request, const cwmp::Body& 
   json::object result;
   if (const auto* r = as<cwmp::GetParameterValuesResponse>(response)) {
     result["parameterValues"] = parameter_values_json(r->parameter_list);
-    o.learned = learned_values(r->parameter_list);
+    o.learned = learned_values(r->parameter_list, true);
   } else if (const auto* r2 = as<cwmp::GetParameterNamesResponse>(response)) {
     json::array names;
     for (const auto& p : r2->parameter_list) {
@@ -373,7 +385,7 @@ cwmp::Result<Outcome> task_outcome(const cwmp::Body& request, const cwmp::Body& 
   } else if (const auto* r4 = as<cwmp::SetParameterValuesResponse>(response)) {
     result["status"] = r4->status;
     // The values took: the device now holds what we set.
-    o.learned = learned_values(std::get<cwmp::SetParameterValues>(request).parameter_list);
+    o.learned = learned_values(std::get<cwmp::SetParameterValues>(request).parameter_list, false);
   } else if (const auto* r5 = as<cwmp::AddObjectResponse>(response)) {
     result["instanceNumber"] = std::int64_t{r5->instance_number};
     result["status"] = r5->status;

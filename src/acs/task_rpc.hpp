@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct Outcome {
 // The CPE's answer to `request` (a response of the matching type). An Error
 // when the answer is of another type than the request asked for.
 cwmp::Result<Outcome> task_outcome(const cwmp::Body& request, const cwmp::Body& response);
+
+// Whether a parameter is one a CPE reads back as "" (TR-069 A.3.2.2: ...Password); an
+// empty value read from the CPE is not stored over the known one.
+bool is_hidden_parameter(std::string_view path);
 
 // The task fault for a CPE SOAP Fault.
 TaskFault fault_of(const cwmp::Fault& fault);

@@ -15,6 +15,7 @@
 #include <regex>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -435,7 +436,7 @@ class SqliteStore final : public Store {
                 " fault_message = NULL, fault_detail = NULL WHERE id = ?1");
         u.bind(1, task_id).bind(2, std::string_view(json::serialize(result))).bind(3, now).run();
       }
-      remove_prefixes(*device_id, removed_prefixes);
+      remove_prefixes(*device_id, removed_prefixes, learned);
       upsert_parameters(*device_id, learned, now);
     });
   }
@@ -445,7 +446,7 @@ class SqliteStore final : public Store {
                          const std::vector<std::string>& removed_prefixes,
                          acs::Millis now) override {
     return write([&] {
-      remove_prefixes(device_id, removed_prefixes);
+      remove_prefixes(device_id, removed_prefixes, learned);
       upsert_parameters(device_id, learned, now);
     });
   }
@@ -1179,7 +1180,16 @@ class SqliteStore final : public Store {
     }
   }
 
-  void remove_prefixes(std::string_view device_id, const std::vector<std::string>& prefixes) {
+  // Removes the stored subtrees of `prefixes`, except the paths `learned` names in the same
+  // step: those exist (a refreshObject names what is there), and keeping their rows keeps
+  // what we know of them, e.g. a password the ACS set, which the CPE reads back as "".
+  void remove_prefixes(std::string_view device_id, const std::vector<std::string>& prefixes,
+                       const std::vector<acs::ParameterUpdate>& learned) {
+    std::unordered_set<std::string_view> keep;
+    if (!prefixes.empty()) {
+      keep.reserve(learned.size());
+      for (const acs::ParameterUpdate& u : learned) keep.insert(u.path);
+    }
     for (std::string prefix : prefixes) {
       if (prefix.empty()) continue;
       if (prefix.back() != '.') prefix += '.';
@@ -1187,14 +1197,36 @@ class SqliteStore final : public Store {
       // primary key; the object itself may also be stored without its dot.
       std::string end = prefix;
       end.back() = '/';
-      Use u =
-          use("DELETE FROM device_params WHERE device_id = ?1 AND ((path >= ?2 AND path < ?3)"
-              " OR path = ?4)");
-      u.bind(1, device_id)
-          .bind(2, std::string_view(prefix))
-          .bind(3, std::string_view(end))
-          .bind(4, std::string_view(prefix).substr(0, prefix.size() - 1))
-          .run();
+      const std::string_view bare = std::string_view(prefix).substr(0, prefix.size() - 1);
+      if (keep.empty()) {
+        Use u =
+            use("DELETE FROM device_params WHERE device_id = ?1 AND ((path >= ?2 AND path < ?3)"
+                " OR path = ?4)");
+        u.bind(1, device_id)
+            .bind(2, std::string_view(prefix))
+            .bind(3, std::string_view(end))
+            .bind(4, bare)
+            .run();
+        continue;
+      }
+      std::vector<std::string> stale;
+      {
+        Use u =
+            use("SELECT path FROM device_params WHERE device_id = ?1 AND ((path >= ?2 AND"
+                " path < ?3) OR path = ?4)");
+        u.bind(1, device_id)
+            .bind(2, std::string_view(prefix))
+            .bind(3, std::string_view(end))
+            .bind(4, bare);
+        while (u.step()) {
+          std::string path = u.text(0);
+          if (!keep.contains(path)) stale.push_back(std::move(path));
+        }
+      }
+      for (const std::string& path : stale) {
+        Use u = use("DELETE FROM device_params WHERE device_id = ?1 AND path = ?2");
+        u.bind(1, device_id).bind(2, std::string_view(path)).run();
+      }
     }
   }
 

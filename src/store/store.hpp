@@ -105,8 +105,9 @@ class Store {
 
   // The task is done: stores `result` on it and, in the same transaction, what
   // the answer taught us about the device (`learned`) and the object subtrees
-  // that no longer exist (`removed_prefixes`, e.g. after DeleteObject or when a
-  // refreshObject found an instance gone).
+  // whose stored paths no longer exist (`removed_prefixes`, e.g. after DeleteObject,
+  // or a refreshObject's subtree: there, every stored path under it that `learned`
+  // does not name is gone, and the paths it names keep what was known of them).
   virtual void complete_task(std::int64_t task_id, const boost::json::value& result,
                              const std::vector<acs::ParameterUpdate>& learned,
                              const std::vector<std::string>& removed_prefixes, acs::Millis now) = 0;

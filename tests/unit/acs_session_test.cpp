@@ -268,6 +268,23 @@ TEST(AcsSession, RefreshOfAnObjectWithoutParametersEndsAfterTheNames) {
   EXPECT_TRUE(r.need_task);
 }
 
+TEST(AcsSession, APasswordReadBackEmptyIsNotLearnedAsEmpty) {
+  AcsSession s = opened();
+  cwmp::Envelope gpv = decode_reply(
+      s.next_task(task(3, acs::TaskType::kGetParameterValues,
+                       {{"parameterNames", boost::json::array{"Device.ManagementServer."}}}),
+                  kNow));
+  cwmp::GetParameterValuesResponse values;
+  values.parameter_list = {
+      {"Device.ManagementServer.ConnectionRequestPassword", "", cwmp::ValueType::kString},
+      {"Device.ManagementServer.ConnectionRequestUsername", "", cwmp::ValueType::kString}};
+  Reply r = s.on_post(envelope(values, gpv.header.id), kNow);
+  const auto& done = std::get<acs::CompleteTask>(r.effects.at(0));
+  ASSERT_EQ(done.learned.size(), 2u);
+  EXPECT_FALSE(done.learned[0].value.has_value());  // unknown, not ""
+  EXPECT_EQ(done.learned[1].value, "");             // an empty username is a value
+}
+
 TEST(AcsSession, TransferTasksGetACommandKeyAndTransferCompleteFindsThem) {
   AcsSession s = opened();
   cwmp::Envelope dl = decode_reply(s.next_task(

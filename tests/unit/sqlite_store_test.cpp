@@ -461,6 +461,29 @@ TEST_F(SqliteStore, FindSortsSkipsLimitsAndProjects) {
       (std::vector<std::string>{id_of("S1"), id_of("S3"), id_of("S2")}));
 }
 
+// A refreshObject removes what the CPE no longer names under the subtree and keeps what it
+// still names, with the values known (a password the ACS set reads back as "").
+TEST_F(SqliteStore, RefreshKeepsWhatIsStillNamedAndDropsTheRest) {
+  const std::string ms = "Device.ManagementServer.";
+  s->record_inform(inform("SN1", {"1 BOOT"},
+                          {param(ms + "ConnectionRequestPassword", "set-by-acs"),
+                           param(ms + "X_Gone", "1"), param(ms + "URL", "http://acs/")}));
+  const std::string id = id_of("SN1");
+  ParameterUpdate password_name = object(ms + "ConnectionRequestPassword", true);
+  s->record_parameters(id, {object(ms, false), password_name, object(ms + "URL", true)}, {ms},
+                       kT0 + 1);
+  auto target = s->connection_request_target(id);
+  ASSERT_TRUE(target);
+  EXPECT_EQ(target->password, "set-by-acs");
+  auto doc = s->device_document(id);
+  EXPECT_EQ(at_path(*doc, {"Device", "ManagementServer", "X_Gone"}), nullptr);
+  EXPECT_EQ(*at_path(*doc, {"Device", "ManagementServer", "URL", "_value"}),
+            json::value("http://acs/"));
+  // Without learned names the whole subtree goes (DeleteObject).
+  s->record_parameters(id, {}, {ms}, kT0 + 2);
+  EXPECT_EQ(at_path(*s->device_document(id), {"Device", "ManagementServer"}), nullptr);
+}
+
 TEST_F(SqliteStore, TransferCompleteEndsTheTaskWithItsCommandKey) {
   s->record_inform(inform("SN1", {"1 BOOT"}, {}));
   const std::string id = id_of("SN1");
