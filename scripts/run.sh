@@ -1,17 +1,90 @@
 #!/usr/bin/env bash
-# Builds everything and runs the main job. Until the ACS exists (issue 3), the
-# main job is cwmpctl on a sample message: decode a real-world-shaped Inform to
-# JSON, then encode that JSON back to a schema-valid envelope.
+# The README's first command: builds cwmp-acs, starts it on its embedded SQLite store, has a
+# CPE call in (the scripted CPE of tools/scripted-cpe until the agent of issue 4 exists), then
+# shows the device and a task's result through the NBI with curl, and stops the ACS cleanly.
+#
+# Ports are the usual ones (CWMP 7547, NBI 7557, files 7567); override with CWMP_PORT,
+# NBI_PORT, FILES_PORT when they are taken. The data stays in $DATA_DIR (default: a new
+# temporary directory) so you can look at it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-"$PWD/scripts/install-deps.sh" build
+"$PWD/scripts/install-deps.sh" run
 cmake -S . -B build -G Ninja -DCWMP_BUILD_TESTS=OFF -DCWMP_BUILD_BENCH=OFF >/dev/null
-ninja -C build cwmpctl
+ninja -C build cwmp-acs cwmp-scripted-cpe
 
-sample=examples/inform-bootstrap.xml
-echo "== cwmpctl decode $sample"
-build/bin/cwmpctl decode "$sample" | tee build/inform.json
+cwmp_port="${CWMP_PORT:-7547}"
+nbi_port="${NBI_PORT:-7557}"
+files_port="${FILES_PORT:-7567}"
+data_dir="${DATA_DIR:-$(mktemp -d /tmp/cwmp-acs-demo.XXXXXX)}"
+nbi="http://127.0.0.1:${nbi_port}"
+
+echo "== starting cwmp-acs (data in $data_dir, log in $data_dir/acs.log)"
+build/bin/cwmp-acs --data-dir "$data_dir" \
+  --cwmp-listen "127.0.0.1:${cwmp_port}" --nbi-listen "127.0.0.1:${nbi_port}" \
+  --files-listen "127.0.0.1:${files_port}" \
+  --cpe-username demo --cpe-password demo-secret >"$data_dir/acs.log" 2>&1 &
+acs=$!
+cpe=""
+cleanup() {
+  if [ -n "$cpe" ]; then kill "$cpe" 2>/dev/null || true; fi
+  kill -TERM "$acs" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 100); do
+  if curl -sf "$nbi/healthz" >/dev/null; then break; fi
+  if ! kill -0 "$acs" 2>/dev/null; then cat "$data_dir/acs.log"; exit 1; fi
+  sleep 0.1
+done
+
+echo "== a CPE calls in: Inform with 0 BOOTSTRAP, 1 BOOT (digest authentication)"
+build/bin/cwmp-scripted-cpe --acs-url "http://127.0.0.1:${cwmp_port}/" \
+  --username demo --password demo-secret \
+  --oui 00D09E --product-class DemoGateway --serial DEMO0001 \
+  --events "0 BOOTSTRAP,1 BOOT" \
+  --cr-listen 127.0.0.1:0 --stay 60 &
+cpe=$!
+device="00D09E-DemoGateway-DEMO0001"
+for _ in $(seq 100); do
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' -I "$nbi/devices/?query=%7B%22_id%22%3A%22$device%22%7D")" = 200 ] &&
+    [ "$(curl -s -I "$nbi/devices/?query=%7B%22_id%22%3A%22$device%22%7D" | tr -d '\r' | awk 'tolower($1)=="x-total-count:" {print $2}')" = 1 ]; then
+    break
+  fi
+  sleep 0.1
+done
+
 echo
-echo "== cwmpctl encode --pretty (the JSON above, back to SOAP)"
-build/bin/cwmpctl encode --pretty build/inform.json
+echo "== the device as the NBI shows it (GET /devices/?query=...&projection=...)"
+curl -s "$nbi/devices/?query=%7B%22_id%22%3A%22$device%22%7D&projection=_id,_lastInform,_lastBootstrap,Device.DeviceInfo,Device.ManagementServer.ConnectionRequestURL" | jq .
+
+echo
+echo "== give the device its own connection-request credentials (setParameterValues, sent at once"
+echo "   through a connection request; ?connection_request&timeout=10000 waits for the result)"
+cr_password="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+curl -s -X POST "$nbi/devices/$device/tasks?connection_request&timeout=10000" -d '{
+  "name": "setParameterValues",
+  "parameterValues": [
+    ["Device.ManagementServer.ConnectionRequestUsername", "acs-cr"],
+    ["Device.ManagementServer.ConnectionRequestPassword", "'"$cr_password"'"]]}' |
+  jq '{_id, name, status, result}'
+
+echo
+echo "== read values; the connection request now authenticates with those credentials (Digest)"
+curl -s -D "$data_dir/task-headers.txt" -X POST \
+  "$nbi/devices/$device/tasks?connection_request&timeout=10000" \
+  -d '{"name":"getParameterValues","parameterNames":["Device.DeviceInfo.UpTime","Device.DeviceInfo.SoftwareVersion"]}' |
+  jq '{_id, name, status, result}'
+tr -d '\r' <"$data_dir/task-headers.txt" | grep -iE '^(HTTP/|X-Connection-Request)'
+
+echo
+echo "== a few metrics (GET /metrics)"
+curl -s "$nbi/metrics" | grep -E '^cwmp_(sessions_total|informs_total|connection_requests_total|devices)' || true
+
+echo
+echo "== stopping the ACS (SIGTERM) — its log:"
+kill "$cpe" 2>/dev/null || true
+cpe=""
+kill -TERM "$acs"
+wait "$acs" || true
+cat "$data_dir/acs.log"

@@ -574,8 +574,7 @@ asio::awaitable<net::Response> Nbi::Impl::connection_request_only(const net::Req
   const bool known = co_await on_store([&] { return store.device_exists(device_id); });
   if (!known) not_found("no such device");
   const ConnectionRequestOutcome outcome = co_await request_connection(device_id);
-  const std::string summary =
-      header_safe(std::string(to_string(outcome.result)) + ": " + outcome.message);
+  const std::string summary = connection_request_summary(outcome);
   json::object body{{"device", device_id},
                     {"connectionRequest", json::object{{"result", to_string(outcome.result)},
                                                        {"message", outcome.message}}}};
@@ -645,8 +644,7 @@ asio::awaitable<net::Response> Nbi::Impl::post_task(const net::Request& request,
   if (!with_request) co_return json_response(request, http::status::accepted, task_json(task));
 
   const ConnectionRequestOutcome outcome = co_await request_connection(device_id);
-  const std::string summary =
-      header_safe(std::string(to_string(outcome.result)) + ": " + outcome.message);
+  const std::string summary = connection_request_summary(outcome);
   http::status status = http::status::accepted;
   std::string reason;
   if (outcome.result != ConnectionRequestResult::kAccepted) {

@@ -561,4 +561,10 @@ std::string header_safe(std::string_view text, std::size_t limit) {
   return out;
 }
 
+std::string connection_request_summary(const ConnectionRequestOutcome& outcome) {
+  std::string text(to_string(outcome.result));
+  if (!outcome.message.empty()) text += ": " + outcome.message;
+  return header_safe(text);
+}
+
 }  // namespace acs::nbi_detail

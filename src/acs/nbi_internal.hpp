@@ -14,7 +14,9 @@
 #include <vector>
 
 #include <boost/json/object.hpp>
+
 #include <boost/json/value.hpp>
+#include "acs/connection_request.hpp"
 
 #include "acs/model.hpp"
 #include "store/store.hpp"
@@ -118,5 +120,7 @@ std::string ascii_lower(std::string text);
 
 // Text safe for an HTTP header value: printable ASCII only, at most `limit` bytes.
 std::string header_safe(std::string_view text, std::size_t limit = 256);
+// The X-Connection-Request value: "accepted", or "auth-failed: credentials rejected (401)".
+std::string connection_request_summary(const ConnectionRequestOutcome& outcome);
 
 }  // namespace acs::nbi_detail
