@@ -1,5 +1,8 @@
 #include "acs/model.hpp"
 
+#include <chrono>
+#include <cstdio>
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -79,6 +82,22 @@ bool InformRecord::bootstrap() const {
 }
 bool InformRecord::boot() const {
   return has_event(events, "1 BOOT");
+}
+
+std::string format_iso_time(Millis ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds{ms}};
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> hms{t - day};
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<long long>(hms.hours().count()),
+                static_cast<long long>(hms.minutes().count()),
+                static_cast<long long>(hms.seconds().count()),
+                static_cast<long long>(hms.subseconds().count()));
+  return buffer;
 }
 
 }  // namespace acs

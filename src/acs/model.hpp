@@ -17,6 +17,9 @@ namespace acs {
 
 using Millis = std::int64_t;  // UTC ms since the epoch
 
+// "2026-11-27T12:00:00.000Z": how the store's documents and the NBI show a time.
+std::string format_iso_time(Millis ms);
+
 // ---------------------------------------------------------------------------
 // Tasks: one per CPE RPC the NBI can queue (GenieACS task names).
 

@@ -115,19 +115,7 @@ std::optional<Target> parse_target(std::string_view target) {
 // ---- documents --------------------------------------------------------------------------------
 
 std::string iso_time(Millis ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> t{milliseconds{ms}};
-  const auto day = floor<days>(t);
-  const year_month_day ymd{day};
-  const hh_mm_ss<milliseconds> hms{t - day};
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<long long>(hms.hours().count()),
-                static_cast<long long>(hms.minutes().count()),
-                static_cast<long long>(hms.seconds().count()),
-                static_cast<long long>(hms.subseconds().count()));
-  return buffer;
+  return format_iso_time(ms);
 }
 
 json::object task_json(const Task& task) {

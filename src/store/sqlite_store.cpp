@@ -139,19 +139,7 @@ constexpr std::string_view kNumericTypes =
 }
 
 std::string iso_time(std::int64_t ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> t{milliseconds{ms}};
-  const auto day = floor<days>(t);
-  const year_month_day ymd{day};
-  const hh_mm_ss<milliseconds> hms{t - day};
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<long long>(hms.hours().count()),
-                static_cast<long long>(hms.minutes().count()),
-                static_cast<long long>(hms.seconds().count()),
-                static_cast<long long>(hms.subseconds().count()));
-  return buffer;
+  return acs::format_iso_time(ms);
 }
 
 // The stored form of a value: numbers and booleans canonical, so that the SQL comparisons of
