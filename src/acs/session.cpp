@@ -1,5 +1,6 @@
 #include "acs/session.hpp"
 
+#include <algorithm>
 #include <type_traits>
 
 #include "acs/device_id.hpp"
@@ -261,7 +262,17 @@ Reply AcsSession::on_refresh_names(Outcome outcome) {
   partial_result_["values"] = 0;
   refresh_values_ = 0;
   std::vector<std::string> removed;
-  if (!path.empty()) removed.push_back(path);
+  if (!path.empty()) {
+    removed.push_back(path);
+  } else {
+    // The whole data model: each root it names ("Device.") is replaced.
+    for (const ParameterUpdate& u : outcome.learned) {
+      const std::string root = u.path.substr(0, u.path.find('.') + 1);
+      if (root.size() > 1 && std::find(removed.begin(), removed.end(), root) == removed.end()) {
+        removed.push_back(root);
+      }
+    }
+  }
   std::vector<Effect> effects;
   plan_.rpcs.resize(1);
   const std::size_t batch = std::max<std::size_t>(1, config_.refresh_batch);

@@ -285,6 +285,19 @@ TEST(AcsSession, APasswordReadBackEmptyIsNotLearnedAsEmpty) {
   EXPECT_EQ(done.learned[1].value, "");             // an empty username is a value
 }
 
+TEST(AcsSession, RefreshOfTheWholeModelReplacesEachRoot) {
+  AcsSession s = opened();
+  cwmp::Envelope gpn = decode_reply(
+      s.next_task(task(5, acs::TaskType::kRefreshObject, boost::json::object{}), kNow));
+  EXPECT_EQ(std::get<cwmp::GetParameterNames>(gpn.body).parameter_path, "");
+  cwmp::GetParameterNamesResponse names;
+  names.parameter_list = {
+      {"Device.", false}, {"Device.DeviceInfo.", false}, {"Device.DeviceInfo.UpTime", false}};
+  Reply r = s.on_post(envelope(names, gpn.header.id), kNow);
+  EXPECT_EQ(std::get<acs::RecordParameters>(r.effects.at(0)).removed_prefixes,
+            std::vector<std::string>{"Device."});
+}
+
 TEST(AcsSession, TransferTasksGetACommandKeyAndTransferCompleteFindsThem) {
   AcsSession s = opened();
   cwmp::Envelope dl = decode_reply(s.next_task(
