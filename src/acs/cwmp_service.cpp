@@ -477,6 +477,11 @@ asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
     im.forget(entry);
     co_return plain(http::status::internal_server_error, request, "store error: " + error);
   }
+  if (!reply.problem.empty()) {
+    spdlog::warn("cwmp: {} from {}: {}",
+                 entry->device_id.empty() ? std::string("(unknown device)") : entry->device_id,
+                 connection.remote_address, reply.problem);
+  }
   for (const std::string& w : entry->session.warnings()) {
     spdlog::debug("cwmp: {} tolerated: {}", entry->device_id, w);
   }

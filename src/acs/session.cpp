@@ -124,8 +124,12 @@ Reply AcsSession::on_post(std::string_view body, Millis now) {
     if (state_ == SessionState::kAwaitResponse && e.kind != cwmp::ErrorKind::kMethodNotSupported) {
       // The answer to our RPC is unreadable. A fault may only answer a request
       // (TR-069 §3.5), so fail the task and go on with the next one.
-      return fail_current_task(
+      std::string problem = "unreadable answer to " +
+                            std::string(cwmp::method_name(plan_.rpcs[step_])) + ": " + e.message;
+      Reply r = fail_current_task(
           TaskFault{e.fault_code(cwmp::Side::kAcs), "unreadable answer: " + e.message, {}});
+      r.problem = std::move(problem);
+      return r;
     }
     return fault_reply(std::nullopt, e.fault_code(cwmp::Side::kAcs), e.message, false);
   }
@@ -366,7 +370,9 @@ Reply AcsSession::fault_reply(const std::optional<std::string>& id, std::uint32_
                               std::string message, bool end) {
   cwmp::Header header;
   header.id = id;
+  std::string problem = "answered with fault " + std::to_string(code) + ": " + message;
   Reply r = envelope_reply(std::move(header), cwmp::Fault::make(code, std::move(message)));
+  r.problem = std::move(problem);
   if (end) {
     r.session_over = true;
     state_ = SessionState::kOver;

@@ -82,6 +82,7 @@ struct Reply {
   std::vector<Effect> effects;
   bool session_over = false;  // after sending this, forget the session
   bool need_task = false;     // call next_task() with the device's next task to get the reply
+  std::string problem;        // what was wrong with the CPE's message, for the log ("" = nothing)
 };
 
 enum class SessionState : std::uint8_t {

@@ -148,9 +148,12 @@ TEST(AcsSession, UnknownMethodGetsFault8000) {
       "<soap-env:Envelope xmlns:soap-env=\"http://schemas.xmlsoap.org/soap/envelope/\" "
       "xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soap-env:Body><cwmp:X_Frobnicate/>"
       "</soap-env:Body></soap-env:Envelope>";
-  cwmp::Envelope env = decode_reply(s.on_post(unknown, kNow));
+  Reply r = s.on_post(unknown, kNow);
+  cwmp::Envelope env = decode_reply(r);
   ASSERT_TRUE(std::holds_alternative<cwmp::Fault>(env.body));
   EXPECT_EQ(std::get<cwmp::Fault>(env.body).code, cwmp::fault::kAcsMethodNotSupported);
+  // Said in the log with the device id by the endpoint.
+  EXPECT_NE(r.problem.find("8000"), std::string::npos) << r.problem;
 }
 
 TEST(AcsSession, GetParameterValuesTaskRunsAndCompletes) {
