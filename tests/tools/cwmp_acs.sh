@@ -42,6 +42,10 @@ grep -q "unknown option" "$tmp/err" || fail "an unknown option is named in the e
   >/dev/null 2>"$tmp/err"
 [[ $? -eq 1 ]] || fail "an NBI beyond loopback without --nbi-token must refuse to start"
 grep -q "nbi-token" "$tmp/err" || fail "the refusal names --nbi-token"
+# Keys of a config file are read (here: an NBI beyond loopback, refused without a token).
+printf '# comment\nnbi-listen = 0.0.0.0:0\ncwmp-listen = ""\nfiles-listen =\n' >"$tmp/good.conf"
+"$bin" --config "$tmp/good.conf" --data-dir "$tmp/y" >/dev/null 2>"$tmp/err"
+[[ $? -eq 1 ]] && grep -q "nbi-token" "$tmp/err" || fail "--config keys are not applied"
 printf 'log-level = verbose\n' >"$tmp/bad.conf"
 "$bin" --config "$tmp/bad.conf" >/dev/null 2>"$tmp/err"
 [[ $? -eq 2 ]] || fail "a bad config value must exit 2"
