@@ -141,17 +141,21 @@ struct AcsApp::Impl {
         std::move(nbi_options));
   }
 
+  // The base URL CPEs download from: --files-url, else the file listener's own address
+  // (its host name when it listens on every address).
   std::string files_base_url() const {
     if (!config.files_url.empty()) {
       std::string url = config.files_url;
       while (!url.empty() && url.back() == '/') url.pop_back();
       return url;
     }
-    if (ports.files != 0) return "http://" + host_name() + ":" + std::to_string(ports.files);
-    if (ports.files_tls != 0) {
-      return "https://" + host_name() + ":" + std::to_string(ports.files_tls);
-    }
-    return {};
+    const bool plain = ports.files != 0;
+    if (!plain && ports.files_tls == 0) return {};
+    const std::string& listen = plain ? config.files_listen : config.files_tls_listen;
+    std::string host = listen.substr(0, listen.rfind(':'));
+    if (host.empty() || host == "0.0.0.0" || host == "[::]") host = host_name();
+    return std::string(plain ? "http://" : "https://") + host + ":" +
+           std::to_string(plain ? ports.files : ports.files_tls);
   }
 
   net::Handler cwmp_handler() {

@@ -87,6 +87,7 @@ struct Entry {
   Millis last_activity = 0;
   bool registered = false;   // in the device and cookie maps
   std::string bound_device;  // the per-device credentials used are only good for this device
+  std::string username;      // of those credentials
 };
 
 // Failed authentications of one source address within the current window.
@@ -99,6 +100,7 @@ struct AuthFailures {
 struct AuthCheck {
   std::optional<net::Response> refusal;  // 401 / 503 to send; nullopt = accepted
   std::string bound_device;              // per-device credentials bound to this device id
+  std::string username;                  // who authenticated
 };
 
 struct CwmpService::Impl {
@@ -248,6 +250,7 @@ asio::awaitable<AuthCheck> CwmpService::Impl::authenticate(const net::Request& r
     if (own) {
       password = own->password;
       check.bound_device = own->device_id;
+      check.username = username;
     } else if (!options.username.empty() && username == options.username) {
       password = options.password;
     }
@@ -399,6 +402,7 @@ asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
     entry->connection_id = connection.connection_id;
     entry->started = now;
     entry->bound_device = std::move(auth.bound_device);
+    entry->username = std::move(auth.username);
   }
   entry->last_activity = now;
 
@@ -410,7 +414,9 @@ asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
     if (!entry->bound_device.empty() && !device.empty() && device != entry->bound_device) {
       // Per-device credentials are only good for their device: another device's Inform
       // with them is an impersonation attempt.
-      im.auth_failed(connection.remote_address, device, now);
+      spdlog::warn("cwmp: {} refused: credentials of user '{}' belong to device {} (from {})",
+                   device, entry->username, entry->bound_device, connection.remote_address);
+      im.auth_failed(connection.remote_address, entry->username, now);
       co_return im.unauthorized(request, now, false);
     }
     bool busy_device = false;
