@@ -53,24 +53,42 @@ grep -q "bad.conf:1" "$tmp/err" || fail "a bad config value names file:line"
 
 # --- a running ACS -------------------------------------------------------------------------
 data="$tmp/data"
+starts=0
+# Each start logs to its own file ($log): parsing a log holding earlier starts could pick a
+# dead instance's port, which another process may have been given since.
 start_acs() {  # extra options replace the plain listeners (e.g. TLS ones)
   local listeners=(--cwmp-listen 127.0.0.1:0 --files-listen 127.0.0.1:0)
   if [[ $# -gt 0 ]]; then listeners=(--cwmp-listen "" --files-listen "" "$@"); fi
+  starts=$((starts + 1))
+  log="$tmp/acs-$starts.log"
   "$bin" --data-dir "$data" --nbi-listen 127.0.0.1:0 "${listeners[@]}" \
-    --cpe-username cpe --cpe-password secret >>"$tmp/acs.log" 2>&1 &
+    --cpe-username cpe --cpe-password secret >"$log" 2>&1 &
   acs_pid=$!
   cwmp_port="" nbi_port=""
   for _ in $(seq 100); do
-    cwmp_port="$(grep -o 'CWMP listening on [^ ]* (port [0-9]*' "$tmp/acs.log" | tail -1 | grep -o '[0-9]*$')"
-    files_port="$(grep -o 'files listening on [^ ]* (port [0-9]*' "$tmp/acs.log" | tail -1 | grep -o '[0-9]*$')"
-    nbi_port="$(grep -o 'NBI listening on [^ ]* (port [0-9]*' "$tmp/acs.log" | tail -1 | grep -o '[0-9]*$')"
+    nbi_port="$(grep -o 'NBI listening on [^ ]* (port [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')"
     if [[ -n "$nbi_port" ]] && curl -sf "http://127.0.0.1:$nbi_port/healthz" >/dev/null; then
+      # The NBI is bound last: the other listeners' lines are in the log by now.
+      cwmp_port="$(grep -o 'CWMP listening on [^ ]* (port [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')"
+      files_port="$(grep -o 'files listening on [^ ]* (port [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')"
+      # Every listener answers before the checks start (CWMP answers a GET with 405).
+      local probe=(--cacert "${pki:-/dev/null}/ca.crt" --cert "${pki:-/dev/null}/client.crt"
+        --key "${pki:-/dev/null}/client.key")
+      local scheme=http
+      if grep -q "CWMP listening on .*TLS" <(tail -4 "$log"); then scheme=https; else probe=(); fi
+      for _ in $(seq 100); do
+        code="$(curl -sS "${probe[@]}" -o /dev/null -w '%{http_code}' "$scheme://127.0.0.1:$cwmp_port/" 2>>"$tmp/curl.err")"
+        if [[ "$code" == 405 ]]; then return 0; fi
+        sleep 0.1
+      done
+      fail "the CWMP listener on port $cwmp_port does not answer (last: $code)"
+      cat "$tmp/curl.err"
       return 0
     fi
     sleep 0.1
   done
   fail "cwmp-acs did not start"
-  cat "$tmp/acs.log"
+  cat "$log"
   exit 1
 }
 stop_acs() {  # SIGTERM: must exit 0 after a clean shutdown
@@ -89,7 +107,7 @@ device="00AABB-HGW%2D5000-SN00001234"
 # In URLs the id is percent-encoded once more (GenieACS does the same): '%' -> %25.
 device_url="00AABB-HGW%252D5000-SN00001234"
 
-code="$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$inform" "$cwmp")"
+code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST --data-binary @"$inform" "$cwmp" 2>>"$tmp/curl.err")"
 [[ "$code" == 401 ]] || fail "an Inform without credentials must get 401, got $code"
 code="$(curl -s -o "$tmp/inform-response" -w '%{http_code}' --digest -u cpe:wrong \
   -H 'Content-Type: text/xml' --data-binary @"$inform" "$cwmp")"
@@ -109,10 +127,10 @@ code="$(curl -s -o "$tmp/task" -w '%{http_code}' -X POST "$nbi/devices/$device_u
 [[ "$code" == 202 ]] || fail "POST task must answer 202, got $code"
 curl -s "$nbi/metrics" | grep -q 'cwmp_sessions_total{outcome="completed"} 1' ||
   fail "/metrics does not count the completed session"
-grep -q "session started from 127.0.0.1" "$tmp/acs.log" || fail "the session start is not logged"
-grep -q "authentication failed from 127.0.0.1" "$tmp/acs.log" || fail "the auth failure is not logged"
+grep -q "session started from 127.0.0.1" "$log" || fail "the session start is not logged"
+grep -q "authentication failed from 127.0.0.1" "$log" || fail "the auth failure is not logged"
 stop_acs
-grep -q "stopped cleanly" "$tmp/acs.log" || fail "no clean-shutdown line in the log"
+grep -q "stopped cleanly" "$log" || fail "no clean-shutdown line in the log"
 
 # --- restart: the queued task is still there; then kill -9 and again -----------------------
 start_acs
@@ -171,8 +189,12 @@ else
 fi
 
 if [[ $failures -ne 0 ]]; then
-  echo "--- acs.log"
-  tail -40 "$tmp/acs.log"
+  echo "--- curl errors"
+  cat "$tmp/curl.err" 2>/dev/null
+  for f in "$tmp"/acs-*.log; do
+    echo "--- $f"
+    tail -20 "$f"
+  done
   exit 1
 fi
 echo "cwmp_acs: all checks passed"
