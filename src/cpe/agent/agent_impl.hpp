@@ -1,0 +1,142 @@
+// Internals of cpe::agent::Agent, shared by agent.cpp (life cycle, scheduling, events,
+// persistence), agent_session.cpp (sessions), agent_rpc.cpp (the agent's RPCs) and
+// agent_transfer.cpp (transfers, reboot, factory reset). Not part of the library's API.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <exception>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "cpe/agent/agent.hpp"
+#include "cpe/agent/schedule.hpp"
+#include "cpe/agent/session_engine.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace cpe::agent {
+
+namespace asio = boost::asio;
+
+// Thrown through the agent's coroutines when it dies (crash_at) or stops: nothing more may be
+// written or sent.
+struct AgentStopped : std::exception {
+  const char* what() const noexcept override { return "agent stopped"; }
+};
+
+struct Agent::Impl : std::enable_shared_from_this<Agent::Impl> {
+  Impl(asio::io_context& io, DeviceApi& device, AgentOptions options);
+
+  // --- life cycle (agent.cpp) --------------------------------------------------------------
+  static asio::awaitable<void> main_loop(std::shared_ptr<Impl> self);
+  asio::awaitable<void> boot();
+  asio::awaitable<void> refresh();
+  void raise_due_events(TimePoint now);
+  void wake();
+  void shutdown();
+  void resolve_settle_waiters();
+
+  // --- events and state ----------------------------------------------------------------------
+  // Adds an event by the merge rules of events.hpp; during a session it waits in `deferred`.
+  void raise(const cwmp::EventStruct& event);
+  void merge_deferred();
+  void drop_results_for_bootstrap();
+  bool has_completed_transfers() const;
+  asio::awaitable<void> persist();
+  // crash_at: dies here when the test says so.
+  void checkpoint(std::string_view point);
+  [[noreturn]] void die();
+  void throw_if_stopped() const;
+
+  // --- sessions (agent_session.cpp) ---------------------------------------------------------
+  asio::awaitable<void> run_session();
+  asio::awaitable<void> update_connection_request_url();
+  void record_session(SessionReport report);
+
+  // --- RPCs (agent_rpc.cpp) ----------------------------------------------------------------
+  asio::awaitable<cwmp::Body> answer(const cwmp::Envelope& request);
+
+  // --- transfers, reboot, factory reset (agent_transfer.cpp) ------------------------------
+  asio::awaitable<void> run_transfer(std::uint64_t id);
+  // Completes ScheduleDownloads whose windows all passed (9020); true when one did.
+  bool expire_schedule_downloads(TimePoint now);
+  std::optional<std::uint64_t> due_transfer(TimePoint now) const;
+  std::optional<TimePoint> next_transfer_time(TimePoint now) const;
+  asio::awaitable<void> reboot();
+  asio::awaitable<void> factory_reset();
+  void simulate_boot();
+  Transfer* find_transfer(std::uint64_t id);
+
+  // Runs `f` on the worker thread (DeviceApi, hooks, disk) and resumes on the strand.
+  // Throws AgentStopped instead of calling `f` once the agent stopped.
+  template <class F>
+  asio::awaitable<std::invoke_result_t<F&>> on_worker(F f) {
+    using R = std::invoke_result_t<F&>;
+    if (stopped.load()) throw AgentStopped{};
+    // Named locals, not temporaries, in the co_await below (GCC 12 destroys class-type
+    // temporaries of a co_await expression twice).
+    auto task = [this, f = std::move(f)]() mutable -> asio::awaitable<R> {
+      if (stopped.load()) throw AgentStopped{};
+      if constexpr (std::is_void_v<R>) {
+        f();
+        co_return;
+      } else {
+        co_return f();
+      }
+    };
+    auto executor = worker.get_executor();
+    co_return co_await asio::co_spawn(executor, std::move(task), asio::use_awaitable);
+  }
+
+  asio::io_context& io;
+  asio::strand<asio::io_context::executor_type> strand;
+  DeviceApi& device;
+  AgentOptions options;
+  std::shared_ptr<const Clock> clock;
+  StateFile file;
+  asio::thread_pool worker{1};
+  std::shared_ptr<asio::ssl::context> tls;
+  std::unique_ptr<ConnectionRequestListener> listener;
+  asio::steady_timer timer;
+
+  // Strand only.
+  AgentState state;
+  ManagementSettings settings;
+  bool value_change_pending = false;
+  PeriodicSchedule periodic;
+  bool session_running = false;
+  bool dirty = false;                       // state changed by a non-coroutine path: persist soon
+  bool wake_pending = false;                // something happened since the loop last looked
+  bool connection_request_pending = false;  // a CR skips the retry back-off
+  std::optional<TimePoint> retry_at;
+  std::uint32_t refused_streak = 0;  // sessions whose TransferComplete got a fault
+  std::optional<TimePoint> last_session_end;
+  std::vector<std::promise<void>> settle_waiters;
+  std::deque<SessionReport> reports;
+  std::uint64_t session_count = 0;
+  std::string connection_request_url;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  // Any thread.
+  mutable std::mutex credentials_mutex;
+  ConnectionRequestListener::Credentials cr_credentials;
+  std::atomic<bool> stopped{false};
+  std::atomic<bool> dead{false};
+};
+
+}  // namespace cpe::agent

@@ -1,0 +1,449 @@
+// cpe::agent::Agent: transfers (between sessions, one at a time), the reboot and the factory
+// reset, and the default install hook.
+//
+// A transfer's life: queued (saved when the RPC was answered) -> in progress -> completed
+// (result saved) -> acknowledged by the TransferCompleteResponse (removed). A transfer cut
+// short by a restart starts over; a completed one is reported until acknowledged.
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/http/field.hpp>
+#include <fstream>
+#include <span>
+#include <sstream>
+
+#include "cpe/agent/agent_impl.hpp"
+#include "cpe/agent/http_support.hpp"
+#include "cwmp/faults.hpp"
+#include "net/http_client.hpp"
+
+namespace cpe::agent {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr int kMaxRedirects = 5;
+constexpr int kMaxAuthRounds = 3;
+constexpr std::size_t kMaxUploadAnswer = 64 * 1024;
+
+void random_bytes(std::span<std::uint8_t> out) {
+  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+}
+
+cwmp::DateTime to_date_time(TimePoint t) {
+  return cwmp::DateTime::from_sys_time(std::chrono::time_point_cast<std::chrono::nanoseconds>(t));
+}
+
+std::string joined_header(const net::HttpResponse& response, http::field field) {
+  std::string out;
+  for (auto [it, end] = response.equal_range(field); it != end; ++it) {
+    if (!out.empty()) out += ", ";
+    out.append(it->value().data(), it->value().size());
+  }
+  return out;
+}
+
+// A file name safe to create: [A-Za-z0-9._-], no leading dot, at most 64 characters.
+std::string safe_file_name(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') out += c;
+  }
+  while (!out.empty() && out.front() == '.') out.erase(out.begin());
+  if (out.size() > 64) out.resize(64);
+  return out;
+}
+
+bool is_log_file(std::string_view file_type) {
+  return file_type.starts_with("2 Vendor Log File") || file_type.starts_with("4 Vendor Log File");
+}
+
+std::string read_head(const std::filesystem::path& path, std::size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(limit, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(limit));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return head;
+}
+
+struct Fetched {
+  net::ClientResult result;
+  std::string auth_error;
+};
+
+}  // namespace
+
+// =============================================================================================
+// The default install hook
+
+InstallResult simulated_install(const InstallRequest& request,
+                                const std::filesystem::path& state_dir) {
+  InstallResult result;
+  if (request.file_type == "1 Firmware Upgrade Image") {
+    const std::string head = read_head(request.file, 4096);
+    const std::vector<std::string> names = {last_path_segment(request.target_file_name),
+                                            last_path_segment(request.url)};
+    if (auto version = firmware_version(head, names)) {
+      result.software_version = *version;
+      result.reboot = true;
+    } else {
+      result.fault_code = cwmp::fault::kTransferFileCorrupted;
+      result.fault_string = "no firmware version in the image's metadata or file name";
+    }
+    return result;
+  }
+  if (request.file_type == "3 Vendor Configuration File") {
+    std::string name = safe_file_name(last_path_segment(request.target_file_name));
+    if (name.empty()) name = safe_file_name(last_path_segment(request.url));
+    if (name.empty()) name = "vendor-config";
+    const std::filesystem::path dir = state_dir / "vendor-config";
+    std::filesystem::create_directories(dir);
+    std::ifstream in(request.file, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    write_file_atomically(dir / name, content.str(), 0600);
+    return result;
+  }
+  result.fault_code = cwmp::fault::kTransferFailure;
+  result.fault_string = "no installer for FileType '" + request.file_type + "'";
+  return result;
+}
+
+// =============================================================================================
+// Scheduling of transfers
+
+Transfer* Agent::Impl::find_transfer(std::uint64_t id) {
+  for (Transfer& t : state.transfers) {
+    if (t.id == id) return &t;
+  }
+  return nullptr;
+}
+
+// When a queued transfer may start: Download/Upload after DelaySeconds; ScheduleDownload
+// inside its current window (and not before a retry's delay).
+std::optional<std::uint64_t> Agent::Impl::due_transfer(TimePoint now) const {
+  for (const Transfer& t : state.transfers) {
+    if (t.state != TransferState::kQueued) continue;
+    if (t.kind != TransferKind::kScheduleDownload) {
+      if (t.not_before <= now) return t.id;
+      continue;
+    }
+    const auto window = current_or_next_window(t, now);
+    if (!window) continue;
+    const auto [start, end] = window_bounds(t, *window);
+    if (now >= std::max(start, t.not_before) && now <= end) return t.id;
+  }
+  return std::nullopt;
+}
+
+std::optional<TimePoint> Agent::Impl::next_transfer_time(TimePoint now) const {
+  std::optional<TimePoint> next;
+  auto consider = [&next](TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  for (const Transfer& t : state.transfers) {
+    if (t.state != TransferState::kQueued) continue;
+    if (t.kind != TransferKind::kScheduleDownload) {
+      consider(t.not_before);
+      continue;
+    }
+    const auto window = current_or_next_window(t, now);
+    if (!window) continue;
+    const auto [start, end] = window_bounds(t, *window);
+    consider(std::max(start, t.not_before));
+    consider(end + std::chrono::milliseconds(1));  // to notice the window passing
+  }
+  return next;
+}
+
+bool Agent::Impl::expire_schedule_downloads(TimePoint now) {
+  bool changed = false;
+  for (Transfer& t : state.transfers) {
+    if (t.kind != TransferKind::kScheduleDownload || t.state != TransferState::kQueued) continue;
+    if (current_or_next_window(t, now)) continue;
+    // Every window passed. Never tried (the agent was off or busy): 9020; tried and failed:
+    // what the last attempt met.
+    if (t.fault.fault_code == 0) {
+      t.fault = {cwmp::fault::kTransferTimeWindow, "the time windows passed"};
+    }
+    t.state = TransferState::kCompleted;
+    t.complete_time = to_date_time(now);
+    t.username.clear();
+    t.password.clear();
+    changed = true;
+  }
+  return changed;
+}
+
+// =============================================================================================
+// Running one transfer
+
+namespace {
+
+asio::awaitable<Fetched> fetch(asio::any_io_executor executor, net::ClientOptions client,
+                               http::verb method, std::string url, std::string username,
+                               std::string password, bool basic_over_http, std::string body,
+                               std::chrono::milliseconds timeout) {
+  net::HttpConnection connection(executor, std::move(client));
+  ClientAuth auth(std::move(username), std::move(password), basic_over_http || is_https(url),
+                  random_bytes);
+  const std::string method_name(http::to_string(method));
+  Fetched fetched;
+  int redirects = 0;
+  bool sent_credentials = false;
+  for (int round = 0; round <= kMaxAuthRounds + kMaxRedirects; ++round) {
+    net::Headers headers;
+    if (method == http::verb::put) headers.emplace_back("Content-Type", "application/octet-stream");
+    if (auto authorization = auth.authorization(method_name, request_target(url))) {
+      headers.emplace_back("Authorization", std::move(*authorization));
+      sent_credentials = true;
+    }
+    fetched.result = co_await connection.request(url, method, std::move(headers), body, timeout);
+    if (!fetched.result.ok()) co_return fetched;
+    const unsigned status = fetched.result.status();
+    if ((status == 301 || status == 302 || status == 303 || status == 307 || status == 308) &&
+        redirects < kMaxRedirects) {
+      const std::string location(fetched.result.response[http::field::location]);
+      const std::string next = resolve_reference(url, location);
+      if (next.empty()) co_return fetched;
+      if (origin_of(next) != origin_of(url)) {
+        auth.reset(basic_over_http || is_https(next));
+        sent_credentials = false;
+      }
+      url = next;
+      ++redirects;
+      continue;
+    }
+    if (status != 401) co_return fetched;
+    fetched.auth_error = auth.on_challenge(
+        joined_header(fetched.result.response, http::field::www_authenticate), sent_credentials);
+    if (!fetched.auth_error.empty()) co_return fetched;
+  }
+  co_return fetched;
+}
+
+}  // namespace
+
+asio::awaitable<void> Agent::Impl::run_transfer(std::uint64_t id) {
+  Transfer* current = find_transfer(id);
+  if (current == nullptr) co_return;
+  current->state = TransferState::kInProgress;
+  current->start_time = to_date_time(clock->now());
+  checkpoint("transfer-started");
+  const Transfer transfer = *current;  // the vector may change while we wait
+  spdlog::info("cwmp-cpe: {} '{}' {} starts", to_string(transfer.kind), transfer.command_key,
+               transfer.url);
+
+  net::ClientOptions client;
+  client.tls = tls;
+  client.user_agent = "cwmp-cpe";
+  TransferOutcome outcome;
+  InstallResult installed;
+  const std::chrono::milliseconds timeout = options.transfer_timeout;
+
+  if (transfer.kind == TransferKind::kUpload) {
+    std::optional<std::string> content;
+    if (options.hooks.upload_content) {
+      UploadRequest request{transfer.file_type, transfer.command_key};
+      auto hook = [this, request]() -> std::optional<std::string> {
+        try {
+          return options.hooks.upload_content(request);
+        } catch (const std::exception& e) {
+          spdlog::error("cwmp-cpe: upload hook: {}", e.what());
+          return std::nullopt;
+        }
+      };
+      content = co_await on_worker(std::move(hook));
+    }
+    if (!content && is_log_file(transfer.file_type)) {
+      std::string log = "# cwmp-cpe session log\n";
+      for (const SessionReport& r : reports) {
+        log += "session " + std::to_string(r.number) + " " +
+               cwmp::format_date_time(to_date_time(r.started)) + " " +
+               (r.ok ? "ok" : "failed: " + r.error) + "\n";
+      }
+      content = std::move(log);
+    } else if (!content) {
+      auto read_config = [this]() -> std::optional<std::string> {
+        cwmp::GetParameterValues gpv;
+        gpv.parameter_names = {options.root};
+        cwmp::Body reply;
+        try {
+          reply = device.handle(gpv);
+        } catch (const std::exception& e) {
+          spdlog::error("cwmp-cpe: reading the configuration: {}", e.what());
+          return std::nullopt;
+        }
+        const auto* values = std::get_if<cwmp::GetParameterValuesResponse>(&reply);
+        if (values == nullptr) return std::nullopt;
+        std::string out = "# cwmp-cpe configuration\n";
+        for (const cwmp::ParameterValue& p : values->parameter_list) {
+          out += p.name + "=" + p.value + "\n";
+        }
+        return out;
+      };
+      content = co_await on_worker(std::move(read_config));
+    }
+    if (!content) {
+      outcome = {cwmp::fault::kUploadFailure,
+                 "no content for FileType '" + transfer.file_type + "'"};
+    } else {
+      client.body_limit = kMaxUploadAnswer;
+      auto executor = co_await asio::this_coro::executor;
+      Fetched fetched =
+          co_await fetch(executor, client, http::verb::put, transfer.url, transfer.username,
+                         transfer.password, options.basic_over_http, std::move(*content), timeout);
+      outcome = judge_upload(fetched.result, fetched.auth_error);
+    }
+  } else if (transfer.file_size > options.max_download_bytes) {
+    outcome = {cwmp::fault::kTransferFailure, "FileSize above the agent's limit of " +
+                                                  std::to_string(options.max_download_bytes) +
+                                                  " bytes"};
+  } else {
+    client.body_limit = options.max_download_bytes;
+    auto executor = co_await asio::this_coro::executor;
+    std::string no_body;
+    Fetched fetched =
+        co_await fetch(executor, client, http::verb::get, transfer.url, transfer.username,
+                       transfer.password, options.basic_over_http, std::move(no_body), timeout);
+    outcome = judge_download(fetched.result, transfer.file_size, fetched.auth_error);
+    if (outcome.ok()) {
+      std::string bytes = std::move(fetched.result.response.body());
+      auto install = [this, &transfer, bytes = std::move(bytes)]() -> InstallResult {
+        const std::filesystem::path path = file.downloads_dir() / std::to_string(transfer.id);
+        InstallResult result;
+        try {
+          write_file_atomically(path, bytes, 0600);
+          InstallRequest request{transfer.file_type, path, transfer.target_file_name, transfer.url,
+                                 transfer.command_key};
+          result = options.hooks.install ? options.hooks.install(request)
+                                         : simulated_install(request, file.dir());
+          if (result.fault_code == 0 && result.software_version) {
+            device.set_internal(options.root + "DeviceInfo.SoftwareVersion",
+                                *result.software_version);
+          }
+        } catch (const std::exception& e) {
+          result = InstallResult{};
+          result.fault_code = cwmp::fault::kInternalError;
+          result.fault_string = std::string("install failed: ") + e.what();
+        }
+        std::error_code ignored;
+        std::filesystem::remove(path, ignored);
+        return result;
+      };
+      installed = co_await on_worker(std::move(install));
+      outcome = {installed.fault_code, installed.fault_string};
+    }
+  }
+
+  // A code the TransferComplete cannot carry (its schema allows a subset) becomes 9010.
+  if (!cwmp::is_transfer_complete_fault_code(outcome.fault_code)) {
+    outcome.fault_string =
+        "fault " + std::to_string(outcome.fault_code) + ": " + outcome.fault_string;
+    outcome.fault_code = cwmp::fault::kTransferFailure;
+  }
+  const TimePoint now = clock->now();
+  current = find_transfer(id);
+  if (current == nullptr) co_return;  // dropped meanwhile (BOOTSTRAP)
+
+  if (!outcome.ok() && current->kind == TransferKind::kScheduleDownload) {
+    // Another attempt in this window if its MaxRetries allow and there is time left, else
+    // the next window, else the result.
+    current->fault = {outcome.fault_code, truncate_utf8(outcome.fault_string, kMaxFaultString)};
+    if (auto window = current_or_next_window(*current, now)) {
+      const auto [start, end] = window_bounds(*current, *window);
+      const TimePoint retry = now + options.schedule_download_retry_delay;
+      if (now >= start &&
+          current->attempts < max_retries(current->windows[*window], options.transfers) &&
+          retry <= end) {
+        ++current->attempts;
+        current->state = TransferState::kQueued;
+        current->not_before = retry;
+        co_await persist();
+        co_return;
+      }
+      if (*window + 1 < current->windows.size()) {
+        current->attempts = 0;
+        current->state = TransferState::kQueued;
+        current->not_before = window_bounds(*current, *window + 1).first;
+        co_await persist();
+        co_return;
+      }
+    }
+  }
+  current->state = TransferState::kCompleted;
+  current->fault = {outcome.fault_code, truncate_utf8(outcome.fault_string, kMaxFaultString)};
+  current->complete_time = to_date_time(now);
+  current->username.clear();
+  current->password.clear();
+  if (outcome.ok()) {
+    spdlog::info("cwmp-cpe: {} '{}' done", to_string(transfer.kind), transfer.command_key);
+  } else {
+    spdlog::warn("cwmp-cpe: {} '{}' failed: {} {}", to_string(transfer.kind), transfer.command_key,
+                 outcome.fault_code, outcome.fault_string);
+  }
+  const bool reboot_now = outcome.ok() && installed.reboot;
+  if (reboot_now) state.reboot_requested = true;  // saved with the result, in one write
+  co_await persist();
+  checkpoint("transfer-finished");
+  if (reboot_now) co_await reboot();
+}
+
+// =============================================================================================
+// Reboot and factory reset
+
+asio::awaitable<void> Agent::Impl::reboot() {
+  state.reboot_requested = true;
+  co_await persist();
+  checkpoint("rebooting");
+  if (options.hooks.reboot) {
+    spdlog::info("cwmp-cpe: rebooting");
+    auto hook = options.hooks.reboot;
+    auto call = [hook] {
+      try {
+        hook();
+      } catch (const std::exception& e) {
+        spdlog::error("cwmp-cpe: the reboot hook failed: {}", e.what());
+      }
+    };
+    co_await on_worker(std::move(call));
+  }
+  // Still here: no hook, or it returned. Reboot in process, as a restart would.
+  spdlog::info("cwmp-cpe: reboot (in process)");
+  simulate_boot();
+  periodic = PeriodicSchedule{};
+  retry_at.reset();
+  refused_streak = 0;
+  last_session_end.reset();
+  co_await persist();
+}
+
+asio::awaitable<void> Agent::Impl::factory_reset() {
+  spdlog::warn("cwmp-cpe: factory reset");
+  auto reset = [this] {
+    device.factory_reset();
+    if (options.hooks.factory_reset) options.hooks.factory_reset();
+    std::error_code ignored;
+    for (const auto& entry : std::filesystem::directory_iterator(file.downloads_dir(), ignored)) {
+      std::filesystem::remove(entry.path(), ignored);
+    }
+  };
+  co_await on_worker(std::move(reset));
+  // The agent's own state goes too; the listener keeps its path (it is bound to it), the
+  // model gets the URL again below.
+  const std::string path = state.connection_request_path;
+  state = AgentState{};
+  state.connection_request_path = path;
+  connection_request_url.clear();
+  raise({"0 BOOTSTRAP", ""});
+  co_await persist();
+  co_await reboot();
+  co_await update_connection_request_url();
+}
+
+}  // namespace cpe::agent
