@@ -30,8 +30,8 @@ struct ManagementSettings {
   std::optional<std::chrono::system_clock::time_point> periodic_inform_time;
   std::string connection_request_username;
   std::string connection_request_password;
-  std::uint32_t retry_minimum_wait_interval = 5;  // CWMPRetryMinimumWaitInterval, seconds
-  std::uint32_t retry_interval_multiplier = 2000;  // CWMPRetryIntervalMultiplier, /1000
+  std::uint32_t retry_minimum_wait_interval = 5;           // CWMPRetryMinimumWaitInterval, seconds
+  std::uint32_t retry_interval_multiplier = 2000;          // CWMPRetryIntervalMultiplier, /1000
   std::uint32_t default_active_notification_throttle = 0;  // seconds
 };
 
