@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "cli.hpp"
+
 namespace acs_app {
 
 struct AcsConfig {
@@ -48,12 +50,7 @@ struct AcsConfig {
   std::string database_path() const;
 };
 
-// What parsing the command line asks for.
-struct ParseOutcome {
-  std::optional<AcsConfig> config;  // set when the ACS should run
-  int exit_code = 0;                // when it should not: 0 for --help/--version, 2 for errors
-  std::string message;              // the help text or the error
-};
+using ParseOutcome = cli::ParseOutcome<AcsConfig>;
 
 ParseOutcome parse_command_line(const std::vector<std::string>& args);
 std::string help_text();
