@@ -50,6 +50,10 @@ class DeviceApi {
   // the agent opens a session with "4 VALUE CHANGE" (subject to the throttle). Passive
   // changes only ride along in the next Inform.
   virtual bool value_change_pending() const = 0;
+  // True when inform_parameters() carries a changed parameter (passive or active
+  // notification): the Inform then lists "4 VALUE CHANGE" (CWMP-FACTS §7: passive
+  // notification = "the new value goes in the next Inform ... with 4 VALUE CHANGE").
+  virtual bool notification_pending() const { return value_change_pending(); }
   // The Inform holding inform_parameters() was acknowledged: those notifications are
   // delivered and cleared (durably).
   virtual void inform_delivered() = 0;

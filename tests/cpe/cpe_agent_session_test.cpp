@@ -145,6 +145,8 @@ TEST_F(Session, PassiveChangeWaitsForTheNextInform) {
   bool carried = false;
   for (const auto& p : last.body().parameter_list) carried |= p.name == "Device.Test.Value";
   EXPECT_TRUE(carried);
+  // The passive change rides along, so the Inform says why (passive notification, CWMP-FACTS §7).
+  EXPECT_EQ(last.events(), (std::vector<std::string>{"8 DIAGNOSTICS COMPLETE", "4 VALUE CHANGE"}));
 }
 
 TEST_F(Session, ActiveNotificationThrottle) {

@@ -82,6 +82,10 @@ class FakeDevice : public cpe::DeviceApi {
     std::lock_guard lock(mutex_);
     return active_change_;
   }
+  bool notification_pending() const override {
+    std::lock_guard lock(mutex_);
+    return active_change_ || !changed_.empty();
+  }
   void inform_delivered() override {
     std::lock_guard lock(mutex_);
     active_change_ = false;

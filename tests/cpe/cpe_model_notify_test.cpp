@@ -71,11 +71,13 @@ TEST_F(CpeModelNotify, PassiveChangesRideAlongWithoutASession) {
   ASSERT_EQ(fault_code(set_notification(m(), "Device.WiFi.SSID.1.SSID", 1)), 0u);
   m().set_internal("Device.WiFi.SSID.1.SSID", "renamed-on-the-lan");
   EXPECT_FALSE(m().value_change_pending());  // passive: no session of its own
+  EXPECT_TRUE(m().notification_pending());   // but the next Inform says 4 VALUE CHANGE
   const auto params = m().inform_parameters();
   ASSERT_EQ(params.size(), kForced.size() + 1);
   EXPECT_EQ(params.back().name, "Device.WiFi.SSID.1.SSID");
   EXPECT_EQ(params.back().value, "renamed-on-the-lan");
   m().inform_delivered();
+  EXPECT_FALSE(m().notification_pending());
   EXPECT_EQ(inform_names(m()), kForced);
 }
 

@@ -202,7 +202,9 @@ asio::awaitable<void> Agent::Impl::run_session() {
       bool value_change = false;
     };
     auto gather = [this] {
-      return Inputs{device.device_id(), device.inform_parameters(), device.value_change_pending()};
+      // After inform_parameters(): it may record changes it polled on the way.
+      auto parameters = device.inform_parameters();
+      return Inputs{device.device_id(), std::move(parameters), device.notification_pending()};
     };
     Inputs inputs = co_await on_worker(std::move(gather));
 

@@ -653,6 +653,11 @@ bool DataModel::value_change_pending() const {
                      [](const auto& e) { return e.second.active; });
 }
 
+bool DataModel::notification_pending() const {
+  std::lock_guard lock(mutex_);
+  return !state_.pending.empty();
+}
+
 void DataModel::inform_delivered() {
   std::lock_guard lock(mutex_);
   // Only what the acknowledged Inform carried: a change recorded since stays pending.

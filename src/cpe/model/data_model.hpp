@@ -74,6 +74,7 @@ class DataModel final : public DeviceApi {
   cwmp::DeviceId device_id() const override;
   std::vector<cwmp::ParameterValue> inform_parameters() override;
   bool value_change_pending() const override;
+  bool notification_pending() const override;
   void inform_delivered() override;
   cwmp::Body handle(const cwmp::Body& request) override;
   ManagementSettings management() const override;
