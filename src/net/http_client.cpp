@@ -12,6 +12,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <optional>
+#include <vector>
 
 namespace net {
 namespace {
@@ -107,6 +108,10 @@ std::string_view to_string(ClientError error) {
       return "i/o error";
     case ClientError::kProtocol:
       return "protocol error";
+    case ClientError::kTooLarge:
+      return "body too large";
+    case ClientError::kAborted:
+      return "refused by the receiver";
   }
   return "unknown";
 }
@@ -186,25 +191,102 @@ struct HttpConnection::Impl {
     co_return ClientResult{};
   }
 
+  // Sends the request and reads the answer into `result` (through `sink` when there is one).
+  // Returns the I/O error and whether any part of the response had arrived. A refusal by
+  // the sink or its limit is no I/O error: `result.error` says it, and the caller closes.
   template <class Stream>
   asio::awaitable<std::pair<error_code, bool>> exchange(Stream& stream, Request& request,
-                                                        HttpResponse& response) {
-    // Returns the error and whether any part of the response had arrived.
+                                                        ClientResult& result, BodySink* sink) {
     auto [wec, wn] = co_await http::async_write(stream, request, kUse);
     if (wec) co_return std::pair{wec, false};
+    if (sink != nullptr) co_return co_await exchange_with_sink(stream, request, result, *sink);
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.body_limit);
     if (request.method() == http::verb::head) parser.skip(true);
     const std::size_t before = buffer.size();
     auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kUse);
     if (rec) co_return std::pair{rec, rn > 0 || buffer.size() != before};
-    response = parser.release();
+    result.response = parser.release();
+    co_return std::pair{error_code{}, true};
+  }
+
+  // The header first (no body limit yet: the decision sets it), then the body as the sink
+  // decides. Beast lets a parser change its body type between the header and the body.
+  template <class Stream>
+  asio::awaitable<std::pair<error_code, bool>> exchange_with_sink(Stream& stream, Request& request,
+                                                                  ClientResult& result,
+                                                                  BodySink& sink) {
+    http::response_parser<http::empty_body> head;
+    head.body_limit(boost::none);
+    if (request.method() == http::verb::head) head.skip(true);
+    const std::size_t before = buffer.size();
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, head, kUse);
+    if (hec) co_return std::pair{hec, hn > 0 || buffer.size() != before};
+    result.response.base() = head.get().base();
+
+    std::optional<std::uint64_t> length;
+    if (head.content_length()) length = *head.content_length();
+    const SinkDecision decision = co_await sink.on_header(result.response, length);
+    if (decision == SinkDecision::kAbort) {
+      result.error = ClientError::kAborted;
+      result.message = "HTTP " + std::to_string(result.response.result_int()) + " refused";
+      co_return std::pair{error_code{}, true};
+    }
+    if (head.is_done()) co_return std::pair{error_code{}, true};
+
+    if (decision == SinkDecision::kBuffer) {
+      if (length && *length > options.body_limit) {
+        co_return std::pair{error_code(http::error::body_limit), true};
+      }
+      http::response_parser<http::string_body> parser(std::move(head));
+      parser.body_limit(options.body_limit);
+      auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kUse);
+      if (rec) co_return std::pair{rec, true};
+      result.response = parser.release();
+      co_return std::pair{error_code{}, true};
+    }
+
+    if (length && *length > sink.limit) {
+      result.error = ClientError::kTooLarge;
+      result.message = "Content-Length " + std::to_string(*length) + " above the limit of " +
+                       std::to_string(sink.limit) + " bytes";
+      co_return std::pair{error_code{}, true};
+    }
+    http::response_parser<http::buffer_body> parser(std::move(head));
+    std::vector<char> chunk(kClientChunkSize);
+    std::uint64_t received = 0;
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kUse);
+      if (rec == http::error::need_buffer) rec = {};  // the chunk is full: hand it over
+      const std::size_t n = chunk.size() - parser.get().body().size;
+      received += n;
+      if (received > sink.limit) {
+        result.error = ClientError::kTooLarge;
+        result.message = "body above the limit of " + std::to_string(sink.limit) + " bytes";
+        co_return std::pair{error_code{}, true};
+      }
+      // Bytes the parser took before an error (the connection cut) are handed over too.
+      bool more = true;
+      if (n > 0) {
+        const std::string_view data(chunk.data(), n);
+        more = co_await sink.on_data(data);
+      }
+      if (rec) co_return std::pair{rec, true};
+      if (!more) {
+        result.error = ClientError::kAborted;
+        result.message = "the receiver stopped after " + std::to_string(received) + " bytes";
+        co_return std::pair{error_code{}, true};
+      }
+    }
+    result.response.base() = parser.get().base();  // with the trailer's fields, if any
     co_return std::pair{error_code{}, true};
   }
 
   asio::awaitable<ClientResult> request(std::string url, http::verb method, Headers headers,
                                         std::string body, std::chrono::milliseconds timeout,
-                                        bool keep_alive) {
+                                        bool keep_alive, std::optional<BodySink> sink) {
     const auto deadline = Clock::now() + timeout;
     const auto target = parse_target(url);
     if (!target) co_return failure(ClientError::kBadUrl, "not an http(s) URL: " + std::string(url));
@@ -221,6 +303,7 @@ struct HttpConnection::Impl {
     req.body() = std::move(body);
     if (req.find(http::field::content_length) == req.end()) req.prepare_payload();
     req.keep_alive(keep_alive);
+    BodySink* sink_ptr = sink ? &*sink : nullptr;
 
     for (int attempt = 0; attempt < 2; ++attempt) {
       const bool reused = open() && origin == target->origin();
@@ -230,13 +313,26 @@ struct HttpConnection::Impl {
       }
       lowest().expires_at(deadline);
       ClientResult result;
-      auto [ec, got_some] = secure ? co_await exchange(*secure, req, result.response)
-                                   : co_await exchange(*plain, req, result.response);
-      if (!ec) {
+      std::pair<error_code, bool> outcome;
+      // Plain statements, not `?:` around the co_awaits: GCC 12 miscompiles that form
+      // inside a try block.
+      try {
+        if (secure) {
+          outcome = co_await exchange(*secure, req, result, sink_ptr);
+        } else {
+          outcome = co_await exchange(*plain, req, result, sink_ptr);
+        }
+      } catch (...) {
+        close();  // a sink threw: the rest of the response is unread
+        throw;
+      }
+      const auto [ec, got_some] = outcome;
+      if (!ec && result.ok()) {
         if (!keep_alive || !result.response.keep_alive()) close();
         co_return result;
       }
       close();
+      if (!ec) co_return result;                          // refused by the sink, or over its limit
       if (reused && !got_some && is_stale(ec)) continue;  // the server had dropped it
       co_return failure(classify_exchange(ec), ec.message());
     }
@@ -255,7 +351,16 @@ HttpConnection::~HttpConnection() = default;
 asio::awaitable<ClientResult> HttpConnection::request(std::string url, http::verb method,
                                                       Headers headers, std::string body,
                                                       std::chrono::milliseconds timeout) {
-  return impl_->request(std::move(url), method, std::move(headers), std::move(body), timeout, true);
+  return impl_->request(std::move(url), method, std::move(headers), std::move(body), timeout, true,
+                        std::nullopt);
+}
+
+asio::awaitable<ClientResult> HttpConnection::request(std::string url, http::verb method,
+                                                      Headers headers, std::string body,
+                                                      std::chrono::milliseconds timeout,
+                                                      BodySink sink) {
+  return impl_->request(std::move(url), method, std::move(headers), std::move(body), timeout, true,
+                        std::move(sink));
 }
 
 bool HttpConnection::is_open() const {
@@ -273,8 +378,9 @@ asio::awaitable<ClientResult> http_request(asio::any_io_executor executor, std::
   HttpConnection::Impl impl;
   impl.executor = std::move(executor);
   impl.options = std::move(options);
+  std::optional<BodySink> no_sink;
   co_return co_await impl.request(std::move(url), method, std::move(headers), std::move(body),
-                                  timeout, false);
+                                  timeout, false, std::move(no_sink));
 }
 
 }  // namespace net

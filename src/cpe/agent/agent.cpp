@@ -67,8 +67,23 @@ Agent::Impl::Impl(asio::io_context& io_context, DeviceApi& device_api, AgentOpti
   }
   if (loaded.state) state = std::move(*loaded.state);
   if (state.connection_request_path.empty()) state.connection_request_path = random_path();
+  remove_orphan_downloads();
   if (!options.random) {
     options.random = [this] { return std::generate_canonical<double, 53>(rng); };
+  }
+}
+
+// A partial download whose transfer is gone (dropped by a 0 BOOTSTRAP, or cut by a kill and
+// then cancelled) would stay on the flash forever: at start, only files of queued or running
+// transfers stay. (A transfer that is still queued starts its file over anyway.)
+void Agent::Impl::remove_orphan_downloads() {
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator(file.downloads_dir(), ignored)) {
+    const std::string name = entry.path().filename().string();
+    const bool wanted =
+        std::any_of(state.transfers.begin(), state.transfers.end(),
+                    [&](const Transfer& t) { return std::to_string(t.id) == name; });
+    if (!wanted) std::filesystem::remove(entry.path(), ignored);
   }
 }
 

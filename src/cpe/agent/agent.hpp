@@ -123,8 +123,12 @@ struct AgentOptions {
   // Transfers.
   TransferPolicy transfers;
   std::chrono::milliseconds transfer_timeout{600'000};
-  std::size_t max_download_bytes = 64 * 1024 * 1024;
-  std::chrono::seconds schedule_download_retry_delay{60};  // between attempts in a window
+  // A download's body is streamed to <state_dir>/downloads/<id> (never held in memory); a
+  // FileSize above this is refused with 9010 before the request, a body above it fails with
+  // 9017 (at once when its Content-Length says so). Free disk space is checked against the
+  // Content-Length (else FileSize) before the body is read: too little is 9010.
+  std::uint64_t max_download_bytes = std::uint64_t{1} << 30;  // 1 GiB
+  std::chrono::seconds schedule_download_retry_delay{60};     // between attempts in a window
 
   std::string root = "Device.";  // the data model's root object
 

@@ -19,6 +19,7 @@
 #include <random>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "cpe/agent/agent.hpp"
@@ -32,6 +33,8 @@ class context;
 namespace cpe::agent {
 
 namespace asio = boost::asio;
+
+class DownloadFile;  // a download's file on disk (agent_transfer.cpp)
 
 // Thrown through the agent's coroutines when it dies (crash_at) or stops: nothing more may be
 // written or sent.
@@ -73,6 +76,12 @@ struct Agent::Impl : std::enable_shared_from_this<Agent::Impl> {
 
   // --- transfers, reboot, factory reset (agent_transfer.cpp) ------------------------------
   asio::awaitable<void> run_transfer(std::uint64_t id);
+  // A download streamed to <state_dir>/downloads/<id>, installed, removed: the outcome and
+  // what the install hook said.
+  asio::awaitable<std::pair<TransferOutcome, InstallResult>> download(const Transfer& transfer,
+                                                                      net::ClientOptions client);
+  net::BodySink download_sink(const Transfer& transfer, std::shared_ptr<DownloadFile> file,
+                              std::shared_ptr<TransferOutcome> refused);
   // Completes ScheduleDownloads whose windows all passed (9020); true when one did.
   bool expire_schedule_downloads(TimePoint now);
   std::optional<std::uint64_t> due_transfer(TimePoint now) const;
@@ -80,6 +89,7 @@ struct Agent::Impl : std::enable_shared_from_this<Agent::Impl> {
   asio::awaitable<void> reboot();
   asio::awaitable<void> factory_reset();
   void simulate_boot();
+  void remove_orphan_downloads();
   Transfer* find_transfer(std::uint64_t id);
 
   // Runs `f` on the worker thread (DeviceApi, hooks, disk) and resumes on the strand.

@@ -4,12 +4,17 @@
 // A transfer's life: queued (saved when the RPC was answered) -> in progress -> completed
 // (result saved) -> acknowledged by the TransferCompleteResponse (removed). A transfer cut
 // short by a restart starts over; a completed one is reported until acknowledged.
+#include <fcntl.h>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/field.hpp>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <span>
 #include <sstream>
@@ -28,6 +33,9 @@ namespace {
 constexpr int kMaxRedirects = 5;
 constexpr int kMaxAuthRounds = 3;
 constexpr std::size_t kMaxUploadAnswer = 64 * 1024;
+// The body of an answer that is not the file (a 401 page, a redirect, a 404 page) is read
+// into memory to keep the connection usable, up to this much; beyond it the download fails.
+constexpr std::size_t kMaxErrorPage = 256 * 1024;
 
 void random_bytes(std::span<std::uint8_t> out) {
   if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
@@ -77,6 +85,77 @@ struct Fetched {
 };
 
 }  // namespace
+
+// The file a download streams into, <state_dir>/downloads/<id>. Every method but the
+// constructor blocks on the disk: they run on the agent's worker thread, one at a time.
+class DownloadFile {
+ public:
+  explicit DownloadFile(std::filesystem::path path) : path_(std::move(path)) {}
+  ~DownloadFile() { close(); }
+  DownloadFile(const DownloadFile&) = delete;
+  DownloadFile& operator=(const DownloadFile&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::uint64_t written() const { return written_; }
+
+  // Checks that `expected` bytes fit on the file system, then creates the file empty.
+  // A fault (9010) when they do not or it cannot be created.
+  std::optional<TransferOutcome> open(std::uint64_t expected) {
+    close();
+    written_ = 0;
+    struct statvfs fs {};
+    if (::statvfs(path_.parent_path().c_str(), &fs) == 0) {
+      const std::uint64_t available = std::uint64_t{fs.f_bavail} * fs.f_frsize;
+      if (expected > available) {
+        return TransferOutcome{cwmp::fault::kTransferFailure,
+                               "not enough disk space: the file needs " + std::to_string(expected) +
+                                   " bytes, " + std::to_string(available) + " are free"};
+      }
+    }
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd_ < 0) return failure("cannot create", errno);
+    return std::nullopt;
+  }
+
+  std::optional<TransferOutcome> write(std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return failure("writing", n < 0 ? errno : EIO);  // ENOSPC: 9010 too
+      data.remove_prefix(static_cast<std::size_t>(n));
+      written_ += static_cast<std::uint64_t>(n);
+    }
+    return std::nullopt;
+  }
+
+  // Durable before the install hook sees it: a firmware installer may reboot at once.
+  std::optional<TransferOutcome> finish() {
+    if (fd_ >= 0 && ::fsync(fd_) != 0) return failure("fsync of", errno);
+    close();
+    return std::nullopt;
+  }
+
+  void remove() {
+    close();
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+  }
+
+ private:
+  // `error` is taken at once by the caller: building strings may change errno.
+  TransferOutcome failure(const char* what, int error) const {
+    return {cwmp::fault::kTransferFailure,
+            std::string(what) + " " + path_.string() + ": " + std::strerror(error)};
+  }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::uint64_t written_ = 0;
+};
 
 // =============================================================================================
 // The default install hook
@@ -185,10 +264,13 @@ bool Agent::Impl::expire_schedule_downloads(TimePoint now) {
 
 namespace {
 
+// One transfer's HTTP exchange with its authentication rounds and redirects. With a sink
+// the answers' bodies go through it (see download_sink: only a 2xx body reaches the file).
 asio::awaitable<Fetched> fetch(asio::any_io_executor executor, net::ClientOptions client,
                                http::verb method, std::string url, std::string username,
                                std::string password, bool basic_over_http, std::string body,
-                               std::chrono::milliseconds timeout) {
+                               std::chrono::milliseconds timeout,
+                               std::optional<net::BodySink> sink) {
   net::HttpConnection connection(executor, std::move(client));
   ClientAuth auth(std::move(username), std::move(password), basic_over_http || is_https(url),
                   random_bytes);
@@ -203,7 +285,13 @@ asio::awaitable<Fetched> fetch(asio::any_io_executor executor, net::ClientOption
       headers.emplace_back("Authorization", std::move(*authorization));
       sent_credentials = true;
     }
-    fetched.result = co_await connection.request(url, method, std::move(headers), body, timeout);
+    if (sink) {
+      net::BodySink round_sink = *sink;
+      fetched.result = co_await connection.request(url, method, std::move(headers), body, timeout,
+                                                   std::move(round_sink));
+    } else {
+      fetched.result = co_await connection.request(url, method, std::move(headers), body, timeout);
+    }
     if (!fetched.result.ok()) co_return fetched;
     const unsigned status = fetched.result.status();
     if ((status == 301 || status == 302 || status == 303 || status == 307 || status == 308) &&
@@ -228,6 +316,93 @@ asio::awaitable<Fetched> fetch(asio::any_io_executor executor, net::ClientOption
 }
 
 }  // namespace
+
+// The sink of a download: a 2xx body streams into `out` on the worker thread, chunk by
+// chunk (a few MB of flash writes must not hold the event loop, and the socket waits for
+// each write: back-pressure); any other answer (401, redirect, error page) is read into
+// memory, bounded, and never touches the file. `refused` says why the sink stopped a
+// transfer (disk space, a write error).
+net::BodySink Agent::Impl::download_sink(const Transfer& transfer,
+                                         std::shared_ptr<DownloadFile> out,
+                                         std::shared_ptr<TransferOutcome> refused) {
+  net::BodySink sink;
+  sink.limit = options.max_download_bytes;
+  const std::uint64_t file_size = transfer.file_size;
+  const std::uint64_t limit = options.max_download_bytes;
+  sink.on_header = [this, out, refused, file_size, limit](
+                       const net::HttpResponse& header,
+                       std::optional<std::uint64_t> length) -> asio::awaitable<net::SinkDecision> {
+    const unsigned status = header.result_int();
+    if (status < 200 || status > 299) co_return net::SinkDecision::kBuffer;
+    // Over the limit: the client refuses before reading (9017), no file is created.
+    if (length && *length > limit) co_return net::SinkDecision::kStream;
+    const std::uint64_t expected = length ? *length : file_size;
+    auto open = [out, expected] { return out->open(expected); };
+    auto fault = co_await on_worker(std::move(open));
+    if (!fault) co_return net::SinkDecision::kStream;
+    *refused = std::move(*fault);
+    co_return net::SinkDecision::kAbort;
+  };
+  sink.on_data = [this, out, refused](std::string_view chunk) -> asio::awaitable<bool> {
+    // `chunk` stays valid until we return: the client waits for us.
+    auto write = [out, chunk] { return out->write(chunk); };
+    auto fault = co_await on_worker(std::move(write));
+    if (!fault) co_return true;
+    *refused = std::move(*fault);
+    co_return false;
+  };
+  return sink;
+}
+
+// GET into <state_dir>/downloads/<id> (never into memory), then the install hook, then the
+// file removed. Returns the outcome and what the hook said.
+asio::awaitable<std::pair<TransferOutcome, InstallResult>> Agent::Impl::download(
+    const Transfer& transfer, net::ClientOptions client) {
+  client.body_limit = kMaxErrorPage;
+  auto out = std::make_shared<DownloadFile>(file.downloads_dir() / std::to_string(transfer.id));
+  auto refused = std::make_shared<TransferOutcome>();
+  std::optional<net::BodySink> sink = download_sink(transfer, out, refused);
+  auto executor = co_await asio::this_coro::executor;
+  std::string no_body;
+  Fetched fetched = co_await fetch(executor, client, http::verb::get, transfer.url,
+                                   transfer.username, transfer.password, options.basic_over_http,
+                                   std::move(no_body), options.transfer_timeout, std::move(sink));
+  TransferOutcome outcome = !refused->ok() ? *refused
+                                           : judge_download(fetched.result, transfer.file_size,
+                                                            fetched.auth_error, out->written());
+  if (!outcome.ok()) {
+    auto discard = [out] { out->remove(); };
+    co_await on_worker(std::move(discard));
+    co_return std::pair{std::move(outcome), InstallResult{}};
+  }
+  auto install = [this, &transfer, out]() -> InstallResult {
+    InstallResult result;
+    try {
+      if (auto fault = out->finish()) {
+        result.fault_code = fault->fault_code;
+        result.fault_string = fault->fault_string;
+      } else {
+        InstallRequest request{transfer.file_type, out->path(), transfer.target_file_name,
+                               transfer.url, transfer.command_key};
+        result = options.hooks.install ? options.hooks.install(request)
+                                       : simulated_install(request, file.dir());
+        if (result.fault_code == 0 && result.software_version) {
+          device.set_internal(options.root + "DeviceInfo.SoftwareVersion",
+                              *result.software_version);
+        }
+      }
+    } catch (const std::exception& e) {
+      result = InstallResult{};
+      result.fault_code = cwmp::fault::kInternalError;
+      result.fault_string = std::string("install failed: ") + e.what();
+    }
+    out->remove();
+    return result;
+  };
+  InstallResult installed = co_await on_worker(std::move(install));
+  TransferOutcome result{installed.fault_code, installed.fault_string};
+  co_return std::pair{std::move(result), std::move(installed)};
+}
 
 asio::awaitable<void> Agent::Impl::run_transfer(std::uint64_t id) {
   Transfer* current = find_transfer(id);
@@ -295,9 +470,10 @@ asio::awaitable<void> Agent::Impl::run_transfer(std::uint64_t id) {
     } else {
       client.body_limit = kMaxUploadAnswer;
       auto executor = co_await asio::this_coro::executor;
-      Fetched fetched =
-          co_await fetch(executor, client, http::verb::put, transfer.url, transfer.username,
-                         transfer.password, options.basic_over_http, std::move(*content), timeout);
+      std::optional<net::BodySink> no_sink;
+      Fetched fetched = co_await fetch(
+          executor, client, http::verb::put, transfer.url, transfer.username, transfer.password,
+          options.basic_over_http, std::move(*content), timeout, std::move(no_sink));
       outcome = judge_upload(fetched.result, fetched.auth_error);
     }
   } else if (transfer.file_size > options.max_download_bytes) {
@@ -305,40 +481,9 @@ asio::awaitable<void> Agent::Impl::run_transfer(std::uint64_t id) {
                                                   std::to_string(options.max_download_bytes) +
                                                   " bytes"};
   } else {
-    client.body_limit = options.max_download_bytes;
-    auto executor = co_await asio::this_coro::executor;
-    std::string no_body;
-    Fetched fetched =
-        co_await fetch(executor, client, http::verb::get, transfer.url, transfer.username,
-                       transfer.password, options.basic_over_http, std::move(no_body), timeout);
-    outcome = judge_download(fetched.result, transfer.file_size, fetched.auth_error);
-    if (outcome.ok()) {
-      std::string bytes = std::move(fetched.result.response.body());
-      auto install = [this, &transfer, bytes = std::move(bytes)]() -> InstallResult {
-        const std::filesystem::path path = file.downloads_dir() / std::to_string(transfer.id);
-        InstallResult result;
-        try {
-          write_file_atomically(path, bytes, 0600);
-          InstallRequest request{transfer.file_type, path, transfer.target_file_name, transfer.url,
-                                 transfer.command_key};
-          result = options.hooks.install ? options.hooks.install(request)
-                                         : simulated_install(request, file.dir());
-          if (result.fault_code == 0 && result.software_version) {
-            device.set_internal(options.root + "DeviceInfo.SoftwareVersion",
-                                *result.software_version);
-          }
-        } catch (const std::exception& e) {
-          result = InstallResult{};
-          result.fault_code = cwmp::fault::kInternalError;
-          result.fault_string = std::string("install failed: ") + e.what();
-        }
-        std::error_code ignored;
-        std::filesystem::remove(path, ignored);
-        return result;
-      };
-      installed = co_await on_worker(std::move(install));
-      outcome = {installed.fault_code, installed.fault_string};
-    }
+    auto downloaded = co_await download(transfer, client);
+    outcome = std::move(downloaded.first);
+    installed = std::move(downloaded.second);
   }
 
   // A code the TransferComplete cannot carry (its schema allows a subset) becomes 9010.

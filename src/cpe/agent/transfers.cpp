@@ -200,6 +200,11 @@ std::uint32_t max_retries(const cwmp::TimeWindow& w, const TransferPolicy& polic
 
 TransferOutcome judge_download(const net::ClientResult& r, std::uint32_t file_size,
                                std::string_view auth_error) {
+  return judge_download(r, file_size, auth_error, r.response.body().size());
+}
+
+TransferOutcome judge_download(const net::ClientResult& r, std::uint32_t file_size,
+                               std::string_view auth_error, std::uint64_t body_size) {
   using namespace cwmp::fault;
   if (!r.ok()) {
     switch (r.error) {
@@ -212,6 +217,7 @@ TransferOutcome judge_download(const net::ClientResult& r, std::uint32_t file_si
         return {kTransferAuthFailure, describe(r)};
       case net::ClientError::kIo:
       case net::ClientError::kProtocol:  // cut short, or over the size limit
+      case net::ClientError::kTooLarge:  // streamed, over the size limit
         return {kTransferIncomplete, describe(r)};
       default:
         return {kTransferFailure, describe(r)};
@@ -224,7 +230,7 @@ TransferOutcome judge_download(const net::ClientResult& r, std::uint32_t file_si
   }
   if (status >= 400 && status < 500) return {kTransferAccessFile, http_status_text(r)};
   if (status < 200 || status > 299) return {kTransferFailure, http_status_text(r)};
-  const std::size_t got = r.response.body().size();
+  const std::uint64_t got = body_size;
   if (file_size != 0 && got != file_size) {
     const std::string what =
         "received " + std::to_string(got) + " bytes, FileSize is " + std::to_string(file_size);

@@ -63,9 +63,13 @@ struct TransferOutcome {
 // A download's HTTP result as a TransferComplete fault: 9015 server unreachable, 9012
 // authentication (401/407, TLS), 9016 the file is not there (403/404/other 4xx), 9017 the
 // transfer broke or is shorter than FileSize, 9018 longer than FileSize, 9010 otherwise.
-// `auth_error` says why a 401 was not answered.
+// `auth_error` says why a 401 was not answered. The body's size is result.response.body()'s.
 TransferOutcome judge_download(const net::ClientResult& result, std::uint32_t file_size,
                                std::string_view auth_error);
+// The same for a body streamed elsewhere (net::BodySink): `body_size` bytes were received.
+// A body over the sink's limit (kTooLarge) is 9017, like one cut short.
+TransferOutcome judge_download(const net::ClientResult& result, std::uint32_t file_size,
+                               std::string_view auth_error, std::uint64_t body_size);
 // An upload's: 9015 unreachable, 9012 authentication, 9011 anything else but 2xx.
 TransferOutcome judge_upload(const net::ClientResult& result, std::string_view auth_error);
 
