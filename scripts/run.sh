@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's first command: builds cwmp-acs, starts it on its embedded SQLite store, has a
-# CPE call in (the scripted CPE of tools/scripted-cpe until the agent of issue 4 exists), then
-# shows the device and a task's result through the NBI with curl, and stops the ACS cleanly.
+# The README's first command: builds cwmp-acs and the cwmp-cpe agent, starts the ACS on its
+# embedded SQLite store, has the agent bootstrap against it, then drives the device through the
+# NBI with curl (its own connection-request credentials, values read through connection
+# requests, a firmware upgrade), and stops both cleanly.
 #
 # Ports are the usual ones (CWMP 7547, NBI 7557, files 7567); override with CWMP_PORT,
 # NBI_PORT, FILES_PORT when they are taken. The data stays in $DATA_DIR (default: a new
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 "$PWD/scripts/install-deps.sh" run
 cmake -S . -B build -G Ninja -DCWMP_BUILD_TESTS=OFF -DCWMP_BUILD_BENCH=OFF >/dev/null
-ninja -C build cwmp-acs cwmp-scripted-cpe
+ninja -C build cwmp-acs cwmp-cpe
 
 cwmp_port="${CWMP_PORT:-7547}"
 nbi_port="${NBI_PORT:-7557}"
@@ -27,7 +28,7 @@ build/bin/cwmp-acs --data-dir "$data_dir" \
 acs=$!
 cpe=""
 cleanup() {
-  if [ -n "$cpe" ]; then kill "$cpe" 2>/dev/null || true; fi
+  if [ -n "$cpe" ]; then kill -TERM "$cpe" 2>/dev/null || true; fi
   kill -TERM "$acs" 2>/dev/null || true
   wait 2>/dev/null || true
 }
@@ -38,14 +39,13 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-echo "== a CPE calls in: Inform with 0 BOOTSTRAP, 1 BOOT (digest authentication)"
-build/bin/cwmp-scripted-cpe --acs-url "http://127.0.0.1:${cwmp_port}/" \
-  --username demo --password demo-secret \
-  --oui 00D09E --product-class DemoGateway --serial DEMO0001 \
-  --events "0 BOOTSTRAP,1 BOOT" \
-  --cr-listen 127.0.0.1:0 --stay 60 &
+echo "== the cwmp-cpe agent starts (state in $data_dir/cpe-state, log in $data_dir/cpe.log):"
+echo "   Inform with 0 BOOTSTRAP, 1 BOOT, Digest authentication to the ACS"
+build/bin/cwmp-cpe --acs-url "http://127.0.0.1:${cwmp_port}/" \
+  --acs-username demo --acs-password demo-secret --serial DEMO0001 \
+  --state-dir "$data_dir/cpe-state" --cr-listen 127.0.0.1:0 >"$data_dir/cpe.log" 2>&1 &
 cpe=$!
-device="00D09E-DemoGateway-DEMO0001"
+device="00D09E-HomeGateway-DEMO0001"
 for _ in $(seq 100); do
   if [ "$(curl -s -o /dev/null -w '%{http_code}' -I "$nbi/devices/?query=%7B%22_id%22%3A%22$device%22%7D")" = 200 ] &&
     [ "$(curl -s -I "$nbi/devices/?query=%7B%22_id%22%3A%22$device%22%7D" | tr -d '\r' | awk 'tolower($1)=="x-total-count:" {print $2}')" = 1 ]; then
@@ -78,13 +78,31 @@ curl -s -D "$data_dir/task-headers.txt" -X POST \
 tr -d '\r' <"$data_dir/task-headers.txt" | grep -iE '^(HTTP/|X-Connection-Request)'
 
 echo
+echo "== a firmware upgrade: the image goes to the ACS's file service, a download task sends it"
+printf '#cwmp-firmware\nversion=2.0.0\n\n%s\n' "demo image payload" >"$data_dir/gw-2.0.0.bin"
+curl -s -T "$data_dir/gw-2.0.0.bin" -H 'fileType: 1 Firmware Upgrade Image' -H 'version: 2.0.0' \
+  "$nbi/files/gw-2.0.0.bin" >/dev/null
+task="$(curl -s -X POST "$nbi/devices/$device/tasks?connection_request&timeout=10000" \
+  -d '{"name":"download","file":"gw-2.0.0.bin"}' | jq -r ._id)"
+echo "   task $task: the agent downloads, installs, reboots and reports TransferComplete"
+for _ in $(seq 100); do
+  status="$(curl -s "$nbi/tasks/$task" | jq -r .status)"
+  if [ "$status" = done ] || [ "$status" = fault ]; then break; fi
+  sleep 0.1
+done
+curl -s "$nbi/tasks/$task" | jq '{_id, name, status, result}'
+curl -s "$nbi/devices/?query=%7B%22_id%22%3A%22$device%22%7D&projection=Device.DeviceInfo.SoftwareVersion" | jq -c '.[0]'
+
+echo
 echo "== a few metrics (GET /metrics)"
 curl -s "$nbi/metrics" | grep -E '^cwmp_(sessions_total|informs_total|connection_requests_total|devices)' || true
 
 echo
-echo "== stopping the ACS (SIGTERM) — its log:"
-kill "$cpe" 2>/dev/null || true
+echo "== stopping the agent and the ACS (SIGTERM) — the agent's log, then the ACS's:"
+kill -TERM "$cpe" 2>/dev/null || true
+wait "$cpe" || true
 cpe=""
+cat "$data_dir/cpe.log"
 kill -TERM "$acs"
 wait "$acs" || true
 cat "$data_dir/acs.log"
