@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cpe_app.hpp"
+#include "process.hpp"
 
 namespace {
 
@@ -46,19 +46,9 @@ int main(int argc, char** argv) {
     std::fputs(parsed.message.c_str(), parsed.exit_code == 0 ? stdout : stderr);
     return parsed.exit_code;
   }
-  spdlog::set_default_logger(spdlog::stderr_color_mt("cwmp-cpe"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_level(spdlog::level::from_str(parsed.config->log_level));
-
-  // Taken by sigwait below; blocked before any thread starts so that every thread inherits
-  // the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  process::log_to_stderr("cwmp-cpe", parsed.config->log_level);
+  // SIGTERM/SIGINT stop, SIGHUP re-reads the ACS URL: all taken by sigwait below.
+  sigset_t signals = process::block_signals({SIGTERM, SIGINT, SIGHUP});
 
   try {
     cpe_app::CpeApp app(*parsed.config, [] { reexec(); });

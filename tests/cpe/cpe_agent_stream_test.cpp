@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <cstdio>
 
+#include "../common/raw_http_server.hpp"
 #include "cpe_agent_test_support.hpp"
 
 namespace cpe_agent_test {
@@ -191,58 +192,26 @@ class StreamFileServer {
   std::uint16_t port_ = 0;
 };
 
-// Answers every request with the given bytes (lying Content-Lengths, cut bodies), then
-// closes, or holds the connection open until destroyed.
+// test_support::RawHttpServer (lying Content-Lengths, cut bodies) on a thread of its own.
 class RawFileServer {
  public:
   RawFileServer(std::string answer, bool hold_open)
-      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        answer_(std::move(answer)),
-        hold_open_(hold_open) {
-    asio::co_spawn(io_, serve(), asio::detached);
+      : server_(std::make_unique<test_support::RawHttpServer>(io_, std::move(answer), hold_open,
+                                                              "/fw.bin")) {
     thread_ = std::thread([this] { io_.run(); });
   }
   ~RawFileServer() {
-    asio::post(io_, [this] {
-      boost::system::error_code ignored;
-      acceptor_.close(ignored);
-      for (auto& s : held_) s->close(ignored);
-    });
+    server_.reset();  // closes its sockets on the io thread
     work_.reset();
     thread_.join();
   }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/fw.bin";
-  }
+  std::string url() const { return server_->url(); }
 
  private:
-  asio::awaitable<void> serve() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(kUse);
-      if (ec) co_return;
-      auto s = std::make_shared<tcp::socket>(std::move(socket));
-      std::string request;
-      auto [rec, n] =
-          co_await asio::async_read_until(*s, asio::dynamic_buffer(request), "\r\n\r\n", kUse);
-      if (rec) continue;
-      co_await asio::async_write(*s, asio::buffer(answer_), kUse);
-      if (hold_open_) {
-        held_.push_back(s);
-      } else {
-        boost::system::error_code ignored;
-        s->shutdown(tcp::socket::shutdown_both, ignored);
-        s->close(ignored);
-      }
-    }
-  }
-
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
       io_.get_executor()};
-  tcp::acceptor acceptor_;
-  std::string answer_;
-  bool hold_open_;
-  std::vector<std::shared_ptr<tcp::socket>> held_;
+  std::unique_ptr<test_support::RawHttpServer> server_;
   std::thread thread_;
 };
 

@@ -30,6 +30,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app.hpp"
+#include "nbi_reply.hpp"
 #include "net/http_client.hpp"
 
 namespace e2e {
@@ -148,25 +149,7 @@ inline std::optional<double> metric(
   return sum;
 }
 
-// What the NBI answered.
-struct Reply {
-  unsigned status = 0;
-  std::string reason;
-  std::string body;
-  net::HttpResponse message;
-
-  json::value json() const {
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    EXPECT_FALSE(ec) << "not JSON: " << body;
-    return v;
-  }
-  std::string header(std::string_view name) const {
-    const auto it = message.find(name);
-    return it == message.end() ? std::string()
-                               : std::string(it->value().data(), it->value().size());
-  }
-};
+using Reply = test_support::NbiReply;
 
 class AcsFixture : public ::testing::Test {
  protected:

@@ -12,6 +12,7 @@
 #include "acs/files.hpp"
 #include "acs/metrics.hpp"
 #include "acs/nbi.hpp"
+#include "nbi_reply.hpp"
 #include "net_test_support.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -26,25 +27,7 @@ acs::Millis system_now() {
       .count();
 }
 
-// What the NBI answered.
-struct Reply {
-  unsigned status = 0;
-  std::string reason;
-  std::string body;
-  net::HttpResponse message;
-
-  json::value json() const {
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    EXPECT_FALSE(ec) << "not JSON: " << body;
-    return v;
-  }
-  std::string header(std::string_view name) const {
-    const auto it = message.find(name);
-    return it == message.end() ? std::string()
-                               : std::string(it->value().data(), it->value().size());
-  }
-};
+using Reply = test_support::NbiReply;
 
 std::string encode(std::string_view text) {
   static constexpr std::string_view kHex = "0123456789ABCDEF";

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <vector>
 
+#include "../common/raw_http_server.hpp"
 #include "net_test_support.hpp"
 
 namespace net_test {
@@ -56,56 +57,7 @@ net::BodySink recording_sink(std::shared_ptr<Seen> seen, net::SinkDecision decis
   return sink;
 }
 
-// A server answering with whatever bytes a test gives, for answers HttpServer never writes
-// (chunked bodies, lying Content-Lengths, cut bodies). One connection at a time; after the
-// bytes it closes, or holds the connection open until the test ends.
-class RawServer {
- public:
-  RawServer(asio::io_context& io, std::string answer, bool hold_open)
-      : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        answer_(std::move(answer)),
-        hold_open_(hold_open) {
-    asio::co_spawn(acceptor_.get_executor(), serve(), asio::detached);
-  }
-  ~RawServer() {
-    std::promise<void> done;
-    asio::post(acceptor_.get_executor(), [this, &done] {
-      boost::system::error_code ignored;
-      acceptor_.close(ignored);
-      for (auto& s : held_) s->close(ignored);
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/x"; }
-
- private:
-  asio::awaitable<void> serve() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(kUse);
-      if (ec) co_return;
-      auto s = std::make_shared<tcp::socket>(std::move(socket));
-      std::string request;
-      auto [rec, n] =
-          co_await asio::async_read_until(*s, asio::dynamic_buffer(request), "\r\n\r\n", kUse);
-      if (rec) continue;
-      co_await asio::async_write(*s, asio::buffer(answer_), kUse);
-      if (hold_open_) {
-        held_.push_back(s);
-      } else {
-        boost::system::error_code ignored;
-        s->shutdown(tcp::socket::shutdown_both, ignored);
-        s->close(ignored);
-      }
-    }
-  }
-
-  tcp::acceptor acceptor_;
-  std::string answer_;
-  bool hold_open_;
-  std::vector<std::shared_ptr<tcp::socket>> held_;
-};
+using RawServer = test_support::RawHttpServer;
 
 class ClientStream : public ::testing::Test {
  protected:

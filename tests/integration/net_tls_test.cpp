@@ -127,6 +127,30 @@ TEST_F(TlsTest, ClientRefusesUntrustedServer) {
   EXPECT_EQ(r.error, net::ClientError::kTls) << r.message;
 }
 
+// No ca_file: the system's CAs, looked up lazily in the hashed directory (SSL_CERT_DIR
+// stands for /etc/ssl/certs here) rather than parsed whole from the bundle file.
+TEST_F(TlsTest, SystemCasFromAHashedDirectory) {
+  start_tls("server");
+  const fs::path dir = fs::path(p("")) / "system-cas";
+  fs::create_directories(dir);
+  fs::copy_file(p("ca.crt"), dir / "ca.pem", fs::copy_options::overwrite_existing);
+  const std::string rehash = "openssl rehash '" + dir.string() + "' >/dev/null 2>&1";
+  if (std::system(rehash.c_str()) != 0) GTEST_SKIP() << "openssl rehash failed";
+  const char* saved = std::getenv("SSL_CERT_DIR");
+  const std::string previous = saved != nullptr ? saved : "";
+  ::setenv("SSL_CERT_DIR", dir.c_str(), 1);
+  net::ClientOptions o;
+  o.tls = net::make_client_tls_context(net::ClientTlsOptions{});
+  if (saved != nullptr) {
+    ::setenv("SSL_CERT_DIR", previous.c_str(), 1);
+  } else {
+    ::unsetenv("SSL_CERT_DIR");
+  }
+  auto r = get(url("/echo", true), o);
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.status(), 200u);
+}
+
 TEST_F(TlsTest, ClientChecksHostName) {
   start_tls("wrong");  // valid chain, but for wrong.example, not 127.0.0.1
   auto r = get(url("/echo", true), client("ca.crt"));
