@@ -69,9 +69,15 @@ cwmp::Result<std::unique_ptr<DataModel>, std::string> DataModel::create(std::str
 
 cwmp::Result<std::unique_ptr<DataModel>, std::string> DataModel::create(Schema schema,
                                                                         DataModelOptions options) {
+  return create(std::make_shared<const Schema>(std::move(schema)), std::move(options));
+}
+
+cwmp::Result<std::unique_ptr<DataModel>, std::string> DataModel::create(
+    std::shared_ptr<const Schema> schema, DataModelOptions options) {
+  if (!schema) return std::string("model: no definition");
   std::unique_ptr<DataModel> model(new DataModel(std::move(schema), std::move(options)));
   // The factory instances must name their tables' parents first.
-  for (const InstanceDef& inst : model->schema_.instances()) {
+  for (const InstanceDef& inst : model->schema_->instances()) {
     const std::string_view table_path = cwmp::parent_path(inst.path);
     const auto number = cwmp::parse_instance_number(cwmp::last_segment(inst.path));
     const auto node = model->resolve(table_path);
@@ -82,7 +88,7 @@ cwmp::Result<std::unique_ptr<DataModel>, std::string> DataModel::create(Schema s
     model->create_instance(std::string(table_path), *number);
   }
   model->state_ = State{};
-  for (const CommandHookDef& h : model->schema_.hooks()) {
+  for (const CommandHookDef& h : model->schema_->hooks()) {
     model->hooks_.push_back(
         {hook_pattern(h.pattern),
          std::make_shared<CommandHook>(h.get_command, h.set_command,
@@ -92,7 +98,7 @@ cwmp::Result<std::unique_ptr<DataModel>, std::string> DataModel::create(Schema s
   return model;
 }
 
-DataModel::DataModel(Schema schema, DataModelOptions options)
+DataModel::DataModel(std::shared_ptr<const Schema> schema, DataModelOptions options)
     : schema_(std::move(schema)), options_(std::move(options)) {
   if (!options_.steady_now) options_.steady_now = [] { return std::chrono::steady_clock::now(); };
   if (!options_.system_now) options_.system_now = [] { return std::chrono::system_clock::now(); };
@@ -114,7 +120,7 @@ void DataModel::log(std::string_view line) const {
 }
 
 std::string DataModel::root_param(std::string_view relative) const {
-  return schema_.root_path() + std::string(relative);
+  return schema_->root_path() + std::string(relative);
 }
 
 // --- state file ------------------------------------------------------------------------------
@@ -123,7 +129,7 @@ void DataModel::load() {
   std::lock_guard lock(mutex_);
   if (state_path_.empty()) {
     load_status_ = LoadStatus::kNotPersistent;
-    apply_factory_instances(false);
+    create_factory_instances();
     rebuild_watched();
     return;
   }
@@ -132,7 +138,6 @@ void DataModel::load() {
   const ReadStatus read = read_whole_file(state_path_, kMaxStateBytes, text, error);
   if (read == ReadStatus::kOk && load_state_json(text, error)) {
     load_status_ = LoadStatus::kLoaded;
-    apply_factory_instances(true);  // volatile values are not saved
     rebuild_watched();
     return;
   }
@@ -149,27 +154,19 @@ void DataModel::load() {
     aside += ".corrupt";
     std::filesystem::rename(state_path_, aside, ec);
   }
-  apply_factory_instances(false);
+  create_factory_instances();
   rebuild_watched();
   // The factory instances and their counters are state too: on disk from the start.
   persist_or_log();
 }
 
-void DataModel::apply_factory_instances(bool volatile_only) {
-  for (const InstanceDef& inst : schema_.instances()) {
+// Only the instances: their values are the definition's (Schema::factory_value()), read
+// through baseline(), not copies in every device's state.
+void DataModel::create_factory_instances() {
+  for (const InstanceDef& inst : schema_->instances()) {
     const std::string table_path(cwmp::parent_path(inst.path));
     const auto number = cwmp::parse_instance_number(cwmp::last_segment(inst.path)).value_or(1);
-    if (!volatile_only) create_instance(table_path, number);
-    if (!resolve(inst.path)) continue;  // deleted since
-    const std::string schema = cwmp::schema_path(inst.path);
-    for (const auto& [name, value] : inst.values) {
-      const std::uint32_t p = schema_.find_param(schema + name);
-      const ParamDef& def = schema_.param(p);
-      const bool is_volatile = def.provider != Provider::kPersisted;
-      if (volatile_only && !is_volatile) continue;
-      auto& map = is_volatile ? state_.volatile_values : state_.values;
-      map[inst.path + name] = canonical_value(def, value);
-    }
+    create_instance(table_path, number);
   }
 }
 
@@ -186,6 +183,16 @@ std::string DataModel::state_json() const {
   doc["format"] = kStateFormat;
   json::object values;
   for (const auto& [path, value] : state_.values) values[path] = value;
+  // The factory values of the instances that still exist are written too, although the
+  // model does not store them: the file reads the same to an older cwmp-cpe, which has
+  // no other source for them.
+  for (const auto& [path, value] : schema_->factory_values()) {
+    const auto node = resolve(path);
+    if (node && node->kind == Kind::kParameter &&
+        schema_->param(node->def).provider == Provider::kPersisted && !values.contains(path)) {
+      values[path] = value;
+    }
+  }
   doc["values"] = std::move(values);
   json::object tables;
   for (const auto& [path, t] : state_.tables) {
@@ -271,14 +278,18 @@ bool DataModel::load_state_json(std::string_view text, std::string& error) {
       ++dropped;
       continue;
     }
-    const ParamDef& def = schema_.param(node->def);
+    const ParamDef& def = schema_->param(node->def);
     const std::string_view value = e.value().get_string();
     if (def.provider != Provider::kPersisted || def.counts_table != kNoIndex ||
         check_value(def, value, false) != 0) {
       ++dropped;
       continue;
     }
-    state_.values.emplace(std::string(e.key()), std::string(value));
+    // What the definition gives anyway is not kept (the factory values an older cwmp-cpe
+    // saved, and those written back by state_json()).
+    if (value != baseline(def, e.key())) {
+      state_.values.emplace(std::string(e.key()), std::string(value));
+    }
   }
   for (const auto& e : *attributes) {
     const auto node = resolve(e.key());
@@ -326,7 +337,7 @@ void DataModel::persist_or_log() {
 // --- paths and values ------------------------------------------------------------------------
 
 std::optional<DataModel::Node> DataModel::resolve(std::string_view path) const {
-  if (path.empty()) return Node{Kind::kObject, schema_.root()};
+  if (path.empty()) return Node{Kind::kObject, schema_->root()};
   if (cwmp::validate_path(path, {.allow_wildcards = false, .allow_aliases = false}) !=
       cwmp::PathError::kNone) {
     return std::nullopt;
@@ -334,12 +345,12 @@ std::optional<DataModel::Node> DataModel::resolve(std::string_view path) const {
   std::string schema = cwmp::schema_path(path);
   Node node{Kind::kParameter, kNoIndex};
   if (!cwmp::is_partial_path(path)) {
-    node.def = schema_.find_param(schema);
-  } else if (const std::uint32_t o = schema_.find_object(schema); o != kNoIndex) {
-    node = {schema_.object(o).multi_instance ? Kind::kInstance : Kind::kObject, o};
+    node.def = schema_->find_param(schema);
+  } else if (const std::uint32_t o = schema_->find_object(schema); o != kNoIndex) {
+    node = {schema_->object(o).multi_instance ? Kind::kInstance : Kind::kObject, o};
   } else {
     schema += "{i}.";
-    node = {Kind::kTable, schema_.find_object(schema)};
+    node = {Kind::kTable, schema_->find_object(schema)};
   }
   if (node.def == kNoIndex || !instances_exist(path)) return std::nullopt;
   return node;
@@ -374,10 +385,10 @@ ValueHook* DataModel::find_hook(std::string_view path) const {
 }
 
 std::string DataModel::read(std::uint32_t index, std::string_view path) const {
-  const ParamDef& def = schema_.param(index);
+  const ParamDef& def = schema_->param(index);
   if (def.counts_table != kNoIndex) {
     const std::string table_path =
-        std::string(cwmp::parent_path(path)) + schema_.object(def.counts_table).name + ".";
+        std::string(cwmp::parent_path(path)) + schema_->object(def.counts_table).name + ".";
     const Table* t = table(table_path);
     return std::to_string(t == nullptr ? 0 : t->instances.size());
   }
@@ -409,7 +420,23 @@ std::string DataModel::read(std::uint32_t index, std::string_view path) const {
 std::string DataModel::read_stored(const ParamDef& def, std::string_view path) const {
   const auto& map = def.provider == Provider::kPersisted ? state_.values : state_.volatile_values;
   const auto it = map.find(path);
-  return it != map.end() ? it->second : expand_default(def, path);
+  return it != map.end() ? it->second : baseline(def, path);
+}
+
+std::string DataModel::baseline(const ParamDef& def, std::string_view path) const {
+  if (const std::string* factory = schema_->factory_value(path)) return *factory;
+  return expand_default(def, path);
+}
+
+// The state holds a value only where it differs from the definition's: a device costs
+// what it changed, not the size of its model.
+void DataModel::put(const ParamDef& def, const std::string& path, const std::string& value) {
+  auto& map = def.provider == Provider::kPersisted ? state_.values : state_.volatile_values;
+  if (value == baseline(def, path)) {
+    map.erase(path);
+  } else {
+    map.insert_or_assign(path, value);
+  }
 }
 
 // A Linux interface counter: the enclosing instance's Name is the interface
@@ -420,10 +447,10 @@ std::string DataModel::read_netdev(const ParamDef& def, std::string_view path) c
   std::string_view concrete = cwmp::parent_path(path);
   std::uint32_t name_param = kNoIndex;
   while (object != kNoIndex) {
-    name_param = schema_.find_param(schema_.object(object).path + "Name");
+    name_param = schema_->find_param(schema_->object(object).path + "Name");
     if (name_param != kNoIndex) break;
-    concrete = enclosing_object(concrete, schema_.object(object));
-    object = schema_.object(object).parent;
+    concrete = enclosing_object(concrete, schema_->object(object));
+    object = schema_->object(object).parent;
   }
   std::uint64_t value = 0;
   if (name_param != kNoIndex) {
@@ -442,7 +469,7 @@ std::string DataModel::read_netdev(const ParamDef& def, std::string_view path) c
 }
 
 bool DataModel::writable(std::uint32_t index, std::string_view path) const {
-  const ParamDef& def = schema_.param(index);
+  const ParamDef& def = schema_->param(index);
   if (!def.writable || def.counts_table != kNoIndex) return false;
   const ValueHook* hook = find_hook(path);
   return hook == nullptr || hook->can_set();
@@ -450,32 +477,33 @@ bool DataModel::writable(std::uint32_t index, std::string_view path) const {
 
 bool DataModel::store(std::uint32_t index, const std::string& path, const std::string& value,
                       std::string& error) {
-  const ParamDef& def = schema_.param(index);
+  const ParamDef& def = schema_->param(index);
   if (ValueHook* hook = find_hook(path); hook != nullptr) {
     const HookResult r = hook->set(path, value);
     if (!r.ok) error = r.text;
     return r.ok;
   }
-  auto& map = def.provider == Provider::kPersisted ? state_.values : state_.volatile_values;
-  map[path] = value;
+  put(def, path, value);
   return true;
 }
 
 DataModel::Attributes DataModel::attributes_of(std::uint32_t index, std::string_view path) const {
   const auto it = state_.attributes.find(path);
   if (it != state_.attributes.end()) return it->second;
-  return Attributes{schema_.param(index).default_notification(), false};
+  return Attributes{schema_->param(index).default_notification(), false};
 }
 
 cwmp::ParameterValue DataModel::value_of(std::uint32_t index, const std::string& path) const {
-  const ParamDef& def = schema_.param(index);
+  const ParamDef& def = schema_->param(index);
   // TR-106 hidden: a read returns an empty string, whatever the value.
   return {path, def.hidden ? std::string() : read(index, path), def.type};
 }
 
 void DataModel::set_parameter_key(std::string_view key) {
   const std::string path = root_param("ManagementServer.ParameterKey");
-  if (schema_.find_param(path) != kNoIndex) state_.values[path] = std::string(key);
+  if (const std::uint32_t p = schema_->find_param(path); p != kNoIndex) {
+    put(schema_->param(p), path, std::string(key));
+  }
 }
 
 void DataModel::erase_under(std::string_view prefix) {
@@ -513,7 +541,7 @@ bool DataModel::is_polled(const ParamDef& def, std::string_view path) const {
 void DataModel::rebuild_watched() {
   Map<std::string> fresh;
   const auto consider = [&](std::uint32_t index, const std::string& path) {
-    if (attributes_of(index, path).notification == 0 || !is_polled(schema_.param(index), path)) {
+    if (attributes_of(index, path).notification == 0 || !is_polled(schema_->param(index), path)) {
       return;
     }
     const auto old = watched_.find(path);
@@ -526,8 +554,8 @@ void DataModel::rebuild_watched() {
     }
   }
   // Parameters active by default (forceEnabled/forceDefaultEnabled) need no attribute entry.
-  for (std::uint32_t i = 0; i < schema_.params().size(); ++i) {
-    const ParamDef& def = schema_.param(i);
+  for (std::uint32_t i = 0; i < schema_->params().size(); ++i) {
+    const ParamDef& def = schema_->param(i);
     if (def.default_notification() != 0 && def.path.find("{i}") == std::string::npos &&
         !state_.attributes.contains(def.path)) {
       consider(i, def.path);
@@ -580,7 +608,7 @@ cwmp::DeviceId DataModel::device_id() const {
   std::lock_guard lock(mutex_);
   const auto value = [this](std::string_view relative) {
     const std::string path = root_param(relative);
-    const std::uint32_t p = schema_.find_param(path);
+    const std::uint32_t p = schema_->find_param(path);
     return p == kNoIndex ? std::string() : read(p, path);
   };
   return {value("DeviceInfo.Manufacturer"), value("DeviceInfo.ManufacturerOUI"),
@@ -591,7 +619,7 @@ ManagementSettings DataModel::management() const {
   std::lock_guard lock(mutex_);
   const auto value = [this](std::string_view name) -> std::optional<std::string> {
     const std::string path = root_param("ManagementServer.") + std::string(name);
-    const std::uint32_t p = schema_.find_param(path);
+    const std::uint32_t p = schema_->find_param(path);
     if (p == kNoIndex) return std::nullopt;
     return read(p, path);
   };
@@ -628,8 +656,8 @@ std::vector<cwmp::ParameterValue> DataModel::inform_parameters() {
   if (poll_locked()) persist_or_log();
   std::vector<cwmp::ParameterValue> out;
   // Forced-inform parameters live in single objects (TR-181: DeviceInfo, ManagementServer).
-  for (std::uint32_t i = 0; i < schema_.params().size(); ++i) {
-    const ParamDef& def = schema_.param(i);
+  for (std::uint32_t i = 0; i < schema_->params().size(); ++i) {
+    const ParamDef& def = schema_->param(i);
     if (def.forced_inform && def.path.find("{i}") == std::string::npos) {
       out.push_back(value_of(i, def.path));
     }
@@ -685,7 +713,7 @@ void DataModel::set_internal_locked(const std::string& path, const std::string& 
   if (!node || node->kind != Kind::kParameter) {
     throw std::invalid_argument("set_internal: no such parameter: " + path);
   }
-  const ParamDef& def = schema_.param(node->def);
+  const ParamDef& def = schema_->param(node->def);
   const bool hooked = find_hook(path) != nullptr;
   if (def.counts_table != kNoIndex ||
       (!hooked && (def.provider == Provider::kUptime || def.provider == Provider::kLocalTime ||
@@ -713,7 +741,7 @@ void DataModel::factory_reset() {
   watched_.clear();
   seq_ = informed_seq_ = 0;
   active_raised_ = false;
-  apply_factory_instances(false);
+  create_factory_instances();
   rebuild_watched();
   std::string error;
   if (!state_path_.empty() && !remove_file_durably(state_path_, error)) {
@@ -724,6 +752,11 @@ void DataModel::factory_reset() {
 LoadStatus DataModel::load_status() const {
   std::lock_guard lock(mutex_);
   return load_status_;
+}
+
+std::size_t DataModel::stored_value_count() const {
+  std::lock_guard lock(mutex_);
+  return state_.values.size() + state_.volatile_values.size();
 }
 
 void DataModel::add_hook(std::string pattern, std::shared_ptr<ValueHook> hook) {
@@ -753,7 +786,7 @@ cwmp::Result<std::uint32_t, std::string> DataModel::add_instance_locked(
     std::string_view table_path, const std::vector<std::pair<std::string, std::string>>& values) {
   const auto node = resolve(table_path);
   if (!node || node->kind != Kind::kTable) return "not a table: " + std::string(table_path);
-  const ObjectDef& def = schema_.object(node->def);
+  const ObjectDef& def = schema_->object(node->def);
   Table& t = state_.tables[std::string(table_path)];
   if (t.instances.size() >= def.max_entries || t.last == 0xFFFFFFFF) {
     return "the table " + std::string(table_path) + " is full";
@@ -761,12 +794,12 @@ cwmp::Result<std::uint32_t, std::string> DataModel::add_instance_locked(
   const std::string schema = def.path;
   std::vector<std::pair<std::uint32_t, std::string>> checked;
   for (const auto& [name, value] : values) {
-    const std::uint32_t p = schema_.find_param(schema + name);
-    if (p == kNoIndex || schema_.param(p).counts_table != kNoIndex ||
-        check_value(schema_.param(p), value, false) != 0) {
+    const std::uint32_t p = schema_->find_param(schema + name);
+    if (p == kNoIndex || schema_->param(p).counts_table != kNoIndex ||
+        check_value(schema_->param(p), value, false) != 0) {
       return "bad value for " + name;
     }
-    checked.emplace_back(p, canonical_value(schema_.param(p), value));
+    checked.emplace_back(p, canonical_value(schema_->param(p), value));
   }
   const std::uint32_t number = create_instance(std::string(table_path), t.last + 1);
   const std::string instance = std::string(table_path) + std::to_string(number) + ".";
@@ -778,7 +811,7 @@ cwmp::Result<std::uint32_t, std::string> DataModel::add_instance_locked(
   }
   if (def.num_entries_param != kNoIndex) {
     note_change(def.num_entries_param, std::string(cwmp::parent_path(table_path)) +
-                                           schema_.param(def.num_entries_param).name);
+                                           schema_->param(def.num_entries_param).name);
   }
   persist_or_log();
   return number;
@@ -802,10 +835,10 @@ bool DataModel::delete_instance_locked(std::string_view instance_path) {
   const auto number = *cwmp::parse_instance_number(cwmp::last_segment(instance_path));
   t.instances.erase(std::lower_bound(t.instances.begin(), t.instances.end(), number));
   erase_under(instance_path);
-  const ObjectDef& def = schema_.object(node->def);
+  const ObjectDef& def = schema_->object(node->def);
   if (def.num_entries_param != kNoIndex) {
     note_change(def.num_entries_param, std::string(cwmp::parent_path(table_path)) +
-                                           schema_.param(def.num_entries_param).name);
+                                           schema_->param(def.num_entries_param).name);
   }
   persist_or_log();
   return true;

@@ -65,6 +65,10 @@ class DataModel final : public DeviceApi {
       std::string_view model_json, DataModelOptions options = {});
   static cwmp::Result<std::unique_ptr<DataModel>, std::string> create(
       Schema schema, DataModelOptions options = {});
+  // Over a definition parsed once and shared, read-only, by every model made from it (a
+  // simulator's thousands of devices): each model then holds only its own state.
+  static cwmp::Result<std::unique_ptr<DataModel>, std::string> create(
+      std::shared_ptr<const Schema> schema, DataModelOptions options = {});
 
   DataModel(const DataModel&) = delete;
   DataModel& operator=(const DataModel&) = delete;
@@ -86,7 +90,12 @@ class DataModel final : public DeviceApi {
 
   // --- beyond the contract ---------------------------------------------------------------
   LoadStatus load_status() const;
-  const Schema& schema() const { return schema_; }
+  // How many parameter values this model keeps of its own (persisted and volatile): those
+  // that differ from the definition's default or factory value. A simulator's footprint
+  // check; 0 right after a start without saved state.
+  std::size_t stored_value_count() const;
+  const Schema& schema() const { return *schema_; }
+  const std::shared_ptr<const Schema>& shared_schema() const { return schema_; }
 
   // Registers a hook for every parameter matching `pattern`: a full name or a partial path
   // (its subtree), where "{i}" or "*" stands for any instance number. The first registered
@@ -141,7 +150,8 @@ class DataModel final : public DeviceApi {
   using Map = std::map<std::string, T, std::less<>>;
   // Everything an RPC may change, copied before it does so that a failure restores it.
   struct State {
-    Map<std::string> values;           // persisted parameters that were set
+    // Only values that differ from baseline(): the definition's default or factory value.
+    Map<std::string> values;           // persisted parameters
     Map<std::string> volatile_values;  // volatile ones (not saved)
     Map<Table> tables;                 // by table path, e.g. "Device.IP.Interface."
     Map<Attributes> attributes;        // only those that differ from the defaults
@@ -153,11 +163,11 @@ class DataModel final : public DeviceApi {
   };
   class Walker;
 
-  DataModel(Schema schema, DataModelOptions options);
+  DataModel(std::shared_ptr<const Schema> schema, DataModelOptions options);
 
   // --- state (data_model.cpp)
   void load();
-  void apply_factory_instances(bool volatile_only);
+  void create_factory_instances();
   bool load_state_json(std::string_view text, std::string& error);
   std::string state_json() const;
   bool persist(std::string& error);
@@ -170,6 +180,8 @@ class DataModel final : public DeviceApi {
   ValueHook* find_hook(std::string_view path) const;
   std::string read(std::uint32_t def, std::string_view path) const;
   std::string read_stored(const ParamDef& def, std::string_view path) const;
+  std::string baseline(const ParamDef& def, std::string_view path) const;
+  void put(const ParamDef& def, const std::string& path, const std::string& value);
   std::string read_netdev(const ParamDef& def, std::string_view path) const;
   bool writable(std::uint32_t def, std::string_view path) const;
   bool store(std::uint32_t def, const std::string& path, const std::string& value,
@@ -206,7 +218,7 @@ class DataModel final : public DeviceApi {
   std::string root_param(std::string_view relative) const;
   void log(std::string_view line) const;
 
-  Schema schema_;
+  std::shared_ptr<const Schema> schema_;  // never null; shared with other models
   DataModelOptions options_;
   std::filesystem::path state_path_;
   std::chrono::steady_clock::time_point start_;

@@ -61,17 +61,17 @@ class DataModel::Walker {
   // Everything inside the object (or instance) `path` (which ends in '.').
   template <typename OnObject, typename OnParam>
   void object(std::uint32_t index, std::string& path, OnObject& on_object, OnParam& on_param) {
-    const ObjectDef& def = m_.schema_.object(index);
+    const ObjectDef& def = m_.schema_->object(index);
     const std::size_t length = path.size();
     for (const std::uint32_t p : def.params) {
       if (exceeded_) return;
-      path.append(m_.schema_.param(p).name);
+      path.append(m_.schema_->param(p).name);
       on_param(p, path);
       path.resize(length);
     }
     for (const std::uint32_t c : def.children) {
       if (exceeded_) return;
-      const ObjectDef& child = m_.schema_.object(c);
+      const ObjectDef& child = m_.schema_->object(c);
       path.append(child.name).push_back('.');
       on_object(path, child.multi_instance && child.writable);
       if (child.multi_instance) {
@@ -88,7 +88,7 @@ class DataModel::Walker {
   void table(std::uint32_t index, std::string& path, OnObject& on_object, OnParam& on_param) {
     const Table* t = m_.table(path);
     if (t == nullptr) return;
-    const bool writable = m_.schema_.object(index).writable;
+    const bool writable = m_.schema_->object(index).writable;
     const std::size_t length = path.size();
     for (const std::uint32_t n : t->instances) {
       if (exceeded_) return;
@@ -175,7 +175,7 @@ cwmp::Body DataModel::get_parameter_values(const cwmp::GetParameterValues& reque
       on_param(node->def, name);
     } else {
       // "" names the whole model: the root object and everything below it.
-      walker.below(*node, name.empty() ? schema_.root_path() : name, on_object, on_param);
+      walker.below(*node, name.empty() ? schema_->root_path() : name, on_object, on_param);
     }
     if (walker.exceeded()) {
       return fault(cwmp::fault::kResourcesExceeded, "the answer would be too large");
@@ -192,7 +192,7 @@ std::uint32_t DataModel::check_spv_entry(const cwmp::ParameterValue& pv, std::ui
   if (!node || node->kind != Kind::kParameter) return cwmp::fault::kInvalidParameterName;
   def = node->def;
   if (!writable(def, pv.name)) return cwmp::fault::kNonWritableParameter;
-  const ParamDef& d = schema_.param(def);
+  const ParamDef& d = schema_->param(def);
   if (!type_compatible(pv.type, d.type, pv.value)) return cwmp::fault::kInvalidParameterType;
   if (pv.value.size() > kMaxValueBytes) return cwmp::fault::kInvalidParameterValue;
   return check_value(d, pv.value, true);
@@ -223,7 +223,7 @@ cwmp::Body DataModel::set_parameter_values(const cwmp::SetParameterValues& reque
       refused.set_parameter_values_faults.push_back(
           {pv.name, code, std::string(cwmp::fault_text(code))});
     } else {
-      changes.push_back({def, pv.name, canonical_value(schema_.param(def), pv.value)});
+      changes.push_back({def, pv.name, canonical_value(schema_->param(def), pv.value)});
     }
   }
   if (!refused.set_parameter_values_faults.empty()) return refused;
@@ -233,10 +233,10 @@ cwmp::Body DataModel::set_parameter_values(const cwmp::SetParameterValues& reque
   std::set<std::string> diagnostics;
   std::set<std::string> state_written;
   for (Change& c : changes) {
-    const ObjectDef& object = schema_.object(schema_.param(c.def).object);
+    const ObjectDef& object = schema_->object(schema_->param(c.def).object);
     if (!object.diagnostics) continue;
     const std::string object_path(cwmp::parent_path(c.path));
-    if (schema_.param(c.def).name == "DiagnosticsState") {
+    if (schema_->param(c.def).name == "DiagnosticsState") {
       state_written.insert(object_path);
       if (c.value == "Canceled") c.value = "None";
     } else {
@@ -281,7 +281,7 @@ cwmp::Body DataModel::set_parameter_values(const cwmp::SetParameterValues& reque
     // A change the ACS made itself is not notified back to it (TR-069), but a polled
     // parameter's reference value follows it so that the next poll does not see a change.
     if (auto w = watched_.find(c.path); w != watched_.end()) w->second = c.value;
-    if (schema_.param(c.def).reboot_required) response.status = 1;
+    if (schema_->param(c.def).reboot_required) response.status = 1;
     changed.push_back(std::move(c.path));
   }
   return response;
@@ -310,8 +310,8 @@ cwmp::Body DataModel::get_parameter_names(const cwmp::GetParameterNames& request
     on_param(node->def, path);
     return response;
   }
-  const std::string object_path = path.empty() ? schema_.root_path() : path;
-  const bool object_writable = node->kind != Kind::kObject && schema_.object(node->def).writable;
+  const std::string object_path = path.empty() ? schema_->root_path() : path;
+  const bool object_writable = node->kind != Kind::kObject && schema_->object(node->def).writable;
   if (path.empty() && request.next_level) {
     on_object(object_path, false);  // "" with NextLevel: the root object alone
     return response;
@@ -325,10 +325,10 @@ cwmp::Body DataModel::get_parameter_names(const cwmp::GetParameterNames& request
         }
       }
     } else {
-      const ObjectDef& def = schema_.object(node->def);
-      for (const std::uint32_t p : def.params) on_param(p, path + schema_.param(p).name);
+      const ObjectDef& def = schema_->object(node->def);
+      for (const std::uint32_t p : def.params) on_param(p, path + schema_->param(p).name);
       for (const std::uint32_t c : def.children) {
-        const ObjectDef& child = schema_.object(c);
+        const ObjectDef& child = schema_->object(c);
         on_object(path + child.name + ".", child.multi_instance && child.writable);
       }
     }
@@ -362,7 +362,7 @@ cwmp::Body DataModel::get_parameter_attributes(const cwmp::GetParameterAttribute
     if (node->kind == Kind::kParameter) {
       on_param(node->def, name);
     } else {
-      walker.below(*node, name.empty() ? schema_.root_path() : name, on_object, on_param);
+      walker.below(*node, name.empty() ? schema_->root_path() : name, on_object, on_param);
     }
     if (walker.exceeded()) return fault(cwmp::fault::kResourcesExceeded, "the answer is too large");
   }
@@ -407,7 +407,7 @@ cwmp::Body DataModel::set_parameter_attributes(const cwmp::SetParameterAttribute
     if (node->kind == Kind::kParameter) {
       on_param(node->def, s.name);
     } else {
-      walker.below(*node, s.name.empty() ? schema_.root_path() : s.name, on_object, on_param);
+      walker.below(*node, s.name.empty() ? schema_->root_path() : s.name, on_object, on_param);
     }
     if (walker.exceeded()) return fault(cwmp::fault::kResourcesExceeded, "too many parameters");
   }
@@ -415,7 +415,7 @@ cwmp::Body DataModel::set_parameter_attributes(const cwmp::SetParameterAttribute
   // else. For a partial path the whole request is refused, so nothing is half-applied.
   for (const Target& t : targets) {
     if (!t.change->notification_change) continue;
-    const ActiveNotify rule = schema_.param(t.def).active_notify;
+    const ActiveNotify rule = schema_->param(t.def).active_notify;
     if ((rule == ActiveNotify::kCanDeny && t.change->notification == 2) ||
         (rule == ActiveNotify::kForceEnabled && t.change->notification != 2)) {
       return fault(
@@ -428,7 +428,7 @@ cwmp::Body DataModel::set_parameter_attributes(const cwmp::SetParameterAttribute
     Attributes a = attributes_of(t.def, t.path);
     if (t.change->notification_change) a.notification = t.change->notification;
     if (t.change->access_list_change) a.subscriber = !t.change->access_list.empty();
-    if (a.notification == schema_.param(t.def).default_notification() && !a.subscriber) {
+    if (a.notification == schema_->param(t.def).default_notification() && !a.subscriber) {
       state_.attributes.erase(t.path);
     } else {
       state_.attributes[t.path] = a;
@@ -456,7 +456,7 @@ cwmp::Body DataModel::add_object(const cwmp::AddObject& request,
   if (!node || node->kind != Kind::kTable) {
     return fault(cwmp::fault::kInvalidParameterName, "not a multi-instance object: " + path);
   }
-  const ObjectDef& def = schema_.object(node->def);
+  const ObjectDef& def = schema_->object(node->def);
   if (!def.writable)
     return fault(cwmp::fault::kRequestDenied, "instances of " + path + " are read-only");
   const Table* t = table(path);
@@ -490,7 +490,7 @@ cwmp::Body DataModel::delete_object(const cwmp::DeleteObject& request,
   if (!node || node->kind != Kind::kInstance) {
     return fault(cwmp::fault::kInvalidParameterName, "not an object instance: " + path);
   }
-  if (!schema_.object(node->def).writable) {
+  if (!schema_->object(node->def).writable) {
     return fault(cwmp::fault::kRequestDenied, path + " cannot be deleted");
   }
   State before = state_;

@@ -628,6 +628,9 @@ class SchemaBuilder {
             return false;
           }
           inst.values.emplace_back(std::string(entry.key()), *text);
+          // A later entry for the same parameter wins, as when the instances are applied.
+          s_.factory_values_[inst.path + std::string(entry.key())] =
+              canonical_value(s_.params_[p], *text);
         }
       }
       s_.instances_.push_back(std::move(inst));
@@ -691,6 +694,11 @@ std::uint32_t Schema::find_param(std::string_view schema_path) const {
 std::uint32_t Schema::find_object(std::string_view schema_path) const {
   const auto it = object_index_.find(std::string(schema_path));
   return it == object_index_.end() ? kNoIndex : it->second;
+}
+
+const std::string* Schema::factory_value(std::string_view concrete_path) const {
+  const auto it = factory_values_.find(concrete_path);
+  return it == factory_values_.end() ? nullptr : &it->second;
 }
 
 std::uint32_t check_value(const ParamDef& def, std::string_view value, bool from_acs) {

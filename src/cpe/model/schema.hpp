@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -121,6 +123,15 @@ class Schema {
   std::uint32_t find_param(std::string_view schema_path) const;
   std::uint32_t find_object(std::string_view schema_path) const;
 
+  // The canonical value a factory instance gives a parameter ("instances"), by concrete path
+  // ("Device.IP.Interface.1.Enable"); nullptr if the definition gives none. With the default
+  // this is a device's baseline, which a DataModel does not store (a device keeps only its
+  // differences, so thousands can share one definition).
+  const std::string* factory_value(std::string_view concrete_path) const;
+  const std::map<std::string, std::string, std::less<>>& factory_values() const {
+    return factory_values_;
+  }
+
  private:
   std::vector<ObjectDef> objects_;
   std::vector<ParamDef> params_;
@@ -128,6 +139,7 @@ class Schema {
   std::vector<CommandHookDef> hooks_;
   std::unordered_map<std::string, std::uint32_t> param_index_;
   std::unordered_map<std::string, std::uint32_t> object_index_;
+  std::map<std::string, std::string, std::less<>> factory_values_;  // from instances_
 
   friend class SchemaBuilder;
 };
