@@ -51,21 +51,35 @@ void validate(const AgentOptions& o) {
 // =============================================================================================
 // Construction and the public API
 
+namespace {
+
+std::optional<StateFile> open_state(const std::filesystem::path& dir) {
+  if (dir.empty()) return std::nullopt;
+  return StateFile(dir);
+}
+
+}  // namespace
+
 Agent::Impl::Impl(asio::io_context& io_context, DeviceApi& device_api, AgentOptions o)
     : io(io_context),
       strand(asio::make_strand(io_context.get_executor())),
       device(device_api),
       options((validate(o), std::move(o))),
       clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
-      file(options.state_dir),
-      tls(net::make_client_tls_context(options.tls)),
+      file(open_state(options.state_dir)),
+      own_worker(options.worker ? nullptr : std::make_unique<asio::thread_pool>(1)),
+      worker(asio::make_strand(options.worker ? *options.worker
+                                              : asio::any_io_executor(own_worker->get_executor()))),
+      tls(options.tls_context ? options.tls_context : net::make_client_tls_context(options.tls)),
       timer(strand) {
-  StateFile::Loaded loaded = file.load();
-  if (!loaded.error.empty()) {
-    spdlog::error("cwmp-cpe: the state file was unusable ({}); starting as a new device",
-                  loaded.error);
+  if (file) {
+    StateFile::Loaded loaded = file->load();
+    if (!loaded.error.empty()) {
+      spdlog::error("cwmp-cpe: the state file was unusable ({}); starting as a new device",
+                    loaded.error);
+    }
+    if (loaded.state) state = std::move(*loaded.state);
   }
-  if (loaded.state) state = std::move(*loaded.state);
   if (state.connection_request_path.empty()) state.connection_request_path = random_path();
   remove_orphan_downloads();
   if (!options.random) {
@@ -77,8 +91,9 @@ Agent::Impl::Impl(asio::io_context& io_context, DeviceApi& device_api, AgentOpti
 // then cancelled) would stay on the flash forever: at start, only files of queued or running
 // transfers stay. (A transfer that is still queued starts its file over anyway.)
 void Agent::Impl::remove_orphan_downloads() {
+  if (!file) return;  // in memory: a download's temporary file dies with its transfer
   std::error_code ignored;
-  for (const auto& entry : std::filesystem::directory_iterator(file.downloads_dir(), ignored)) {
+  for (const auto& entry : std::filesystem::directory_iterator(file->downloads_dir(), ignored)) {
     const std::string name = entry.path().filename().string();
     const bool wanted =
         std::any_of(state.transfers.begin(), state.transfers.end(),
@@ -89,35 +104,61 @@ void Agent::Impl::remove_orphan_downloads() {
 
 Agent::Agent(asio::io_context& io, DeviceApi& device, AgentOptions options)
     : impl_(std::make_shared<Impl>(io, device, std::move(options))) {
-  Impl& im = *impl_;
-  if (!im.options.cr_listen.empty()) {
-    ConnectionRequestOptions cr;
-    cr.listen = im.options.cr_listen;
-    cr.path = im.state.connection_request_path;
-    cr.allow_basic = im.options.cr_allow_basic;
-    cr.rate_per_second = im.options.cr_rate_per_second;
-    cr.burst = im.options.cr_burst;
-    std::weak_ptr<Impl> weak = impl_;
-    im.listener = std::make_unique<ConnectionRequestListener>(
-        io, *im.clock, cr,
-        [weak]() -> ConnectionRequestListener::Credentials {
-          auto self = weak.lock();
-          if (!self) return {};
-          std::lock_guard lock(self->credentials_mutex);
-          return self->cr_credentials;
-        },
-        [weak] {
-          auto self = weak.lock();
-          if (!self) return;
-          // Answered already (TR-069 §3.2.2: before the session); the session follows.
-          asio::post(self->strand, [self] {
-            if (self->stopped) return;
-            self->raise({"6 CONNECTION REQUEST", ""});
-            self->connection_request_pending = true;
-            self->wake();
-          });
-        });
+  impl_->open_connection_requests(impl_);
+}
+
+// =============================================================================================
+// Connection requests: a listener of our own, or our path on a shared router.
+
+void Agent::Impl::open_connection_requests(const std::shared_ptr<Impl>& owner) {
+  if (!options.cr_router && options.cr_listen.empty()) return;
+  ConnectionRequestOptions cr;
+  cr.listen = options.cr_listen;
+  cr.path = state.connection_request_path;
+  cr.allow_basic = options.cr_allow_basic;
+  cr.rate_per_second = options.cr_rate_per_second;
+  cr.burst = options.cr_burst;
+  std::weak_ptr<Impl> weak = owner;
+  auto credentials = [weak]() -> ConnectionRequestCredentials {
+    auto self = weak.lock();
+    if (!self) return {};
+    std::lock_guard lock(self->credentials_mutex);
+    return self->cr_credentials;
+  };
+  auto accepted = [weak] {
+    auto self = weak.lock();
+    if (!self) return;
+    // Answered already (TR-069 §3.2.2: before the session); the session follows.
+    asio::post(self->strand, [self] {
+      if (self->stopped) return;
+      self->raise({"6 CONNECTION REQUEST", ""});
+      self->connection_request_pending = true;
+      self->wake();
+    });
+  };
+  if (options.cr_router) {
+    router = options.cr_router;
+    router_path = cr.path;
+    router_id = router->add(clock, std::move(cr), std::move(credentials), std::move(accepted));
+    return;
   }
+  listener = std::make_unique<ConnectionRequestListener>(
+      io, *clock, std::move(cr), std::move(credentials), std::move(accepted));
+}
+
+// Thread-safe (the listener and the router are); called more than once when a dead agent is
+// destroyed.
+void Agent::Impl::close_connection_requests() {
+  if (listener) listener->stop();
+  if (router) router->remove(router_path, router_id);
+}
+
+std::string Agent::Impl::connection_request_listen_host() const {
+  return listener ? listener->listen_host() : router->listen_host();
+}
+
+std::string Agent::Impl::connection_request_url_for(const std::string& host) const {
+  return listener ? listener->url(host) : router->url(host, router_path);
 }
 
 Agent::~Agent() {
@@ -179,6 +220,10 @@ AgentStatus Agent::status() const {
     if (self->listener) {
       s.connection_request_port = self->listener->port();
       s.connection_requests = self->listener->stats();
+    } else if (self->router) {
+      s.connection_request_port = self->router->port();
+      s.connection_requests =
+          self->router->stats(self->router_path).value_or(ConnectionRequestStats{});
     }
     promise.set_value(std::move(s));
   });
@@ -196,15 +241,22 @@ std::vector<SessionReport> Agent::sessions() const {
 }
 
 void Agent::Impl::shutdown() {
-  stopped = true;
-  if (listener) listener->stop();
+  {
+    std::lock_guard lock(worker_mutex);
+    stopped = true;
+  }
+  close_connection_requests();
   auto self = shared_from_this();
   asio::post(strand, [self] {
     self->timer.cancel();
     self->resolve_settle_waiters();
   });
-  // After this no worker job runs: DeviceApi, hooks and the state file are left alone.
-  worker.join();
+  // After this no worker call runs: DeviceApi, hooks and the state file are left alone. A
+  // call already running finishes first; later ones are refused (WorkerCall).
+  std::unique_lock lock(worker_mutex);
+  worker_idle.wait(lock, [this] { return worker_calls == 0; });
+  lock.unlock();
+  if (own_worker) own_worker->join();
 }
 
 // =============================================================================================
@@ -411,11 +463,12 @@ bool Agent::Impl::has_completed_transfers() const {
 
 asio::awaitable<void> Agent::Impl::persist() {
   throw_if_stopped();
-  std::string text = serialize(state);
   dirty = false;
+  if (!file) co_return;  // in memory: the state is already where it lives
+  std::string text = serialize(state);
   auto save = [this, text = std::move(text)] {
     if (dead.load()) throw AgentStopped{};
-    file.save(text);
+    file->save(text);
   };
   co_await on_worker(std::move(save));
 }
@@ -431,7 +484,7 @@ void Agent::Impl::checkpoint(std::string_view point) {
 void Agent::Impl::die() {
   dead = true;
   stopped = true;
-  if (listener) listener->stop();
+  close_connection_requests();
   timer.cancel();
   throw AgentStopped{};
 }

@@ -7,13 +7,16 @@
 //
 // Threading: the agent runs on a strand of the io_context it is given. DeviceApi calls, hooks
 // and disk writes run on one worker thread of its own (they block), one at a time, never on
-// the io_context. The public methods are thread-safe; status() and sessions() block until the
-// strand answers, so call them from outside the io_context's threads.
+// the io_context; or, with AgentOptions::worker, on a strand of an executor shared by many
+// agents (still one at a time per agent, and the agent owns no thread). The public methods are
+// thread-safe; status() and sessions() block until the strand answers, so call them from outside
+// the io_context's threads.
 //
 // Time: every decision reads options.clock. With a ManualClock nothing happens until the test
 // moves the clock and calls settle().
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -34,6 +37,10 @@
 #include "cwmp/version.hpp"
 #include "net/tls.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace cpe::agent {
 
 // --- hooks: how a vendor plugs the real device in ------------------------------------------
@@ -44,6 +51,10 @@ struct InstallRequest {
   std::string target_file_name;  // from the Download, may be empty
   std::string url;
   std::string command_key;
+  // Set only when the download was counted and discarded (an in-memory agent without
+  // download_dir, see AgentOptions::state_dir): then `file` is empty and this holds the first
+  // 4 KiB of the body (enough for a simulated image's metadata header).
+  std::string head = {};  // (an initializer: aggregate initialisations may leave it out)
 };
 
 struct InstallResult {
@@ -82,7 +93,8 @@ struct AgentHooks {
 //  - "1 Firmware Upgrade Image": the version from the image's metadata header or its file
 //    name (transfers.hpp firmware_version()), reported as software_version with a reboot;
 //    no version found: 9018 "file corrupted".
-//  - "3 Vendor Configuration File": kept as <state_dir>/vendor-config/<name>, no reboot.
+//  - "3 Vendor Configuration File": kept as <state_dir>/vendor-config/<name>, no reboot (an
+//    empty state_dir, an in-memory agent: accepted and not kept).
 //  - anything else: 9010.
 InstallResult simulated_install(const InstallRequest& request,
                                 const std::filesystem::path& state_dir);
@@ -101,7 +113,31 @@ struct SessionReport {
 };
 
 struct AgentOptions {
+  // The durable state (state.json, downloads/). Empty: the state lives in memory only (no
+  // file, no fsync; what a restart would keep is lost with the process), for simulated
+  // devices. Downloads then go to download_dir, or are counted and discarded when that is
+  // empty too (InstallRequest::head keeps their first 4 KiB).
   std::filesystem::path state_dir = "cpe-state";
+  // In-memory agents only: where downloads are streamed, each to a temporary file of its own
+  // (cwmp-download-<random>-<id>, not fsynced, removed after the install hook).
+  std::filesystem::path download_dir;
+
+  // Many agents in one process (docs/cpe-agent.md "Many agents in one process").
+  // Where DeviceApi calls, hooks and disk work run: a strand of this executor (typically a
+  // thread_pool shared by every agent). Unset: a worker thread owned by the agent.
+  std::optional<boost::asio::any_io_executor> worker;
+  // Connection requests through a shared router instead of a listener of our own: when set,
+  // cr_listen is ignored, the agent registers its path there (and unregisters in ~Agent).
+  std::shared_ptr<ConnectionRequestRouter> cr_router;
+  // With cr_router: what goes before the path in ConnectionRequestURL ("http://host:port", or
+  // a proxy's "https://cr.example/sim"). Empty: made from cr_host / the router's address as
+  // for a listener of our own.
+  std::string cr_url_prefix;
+  // A TLS client context shared by many agents (read-only once built); when set, `tls` is
+  // ignored. Unset: one built from `tls` for this agent.
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
+  // How many SessionReports sessions() keeps (each holds its session's trace).
+  std::size_t max_session_reports = 100;
 
   // Connection requests: "ADDR:PORT" to listen on (port 0: ephemeral), empty: no listener.
   std::string cr_listen = "0.0.0.0:7547";
@@ -166,11 +202,14 @@ struct AgentStatus {
 class Agent {
  public:
   // Loads the state (an unreadable file is set aside, see StateFile), creates the TLS
-  // context and binds the connection-request listener: throws std::system_error,
-  // std::runtime_error (TLS files) or std::invalid_argument (options) at once.
+  // context and binds the connection-request listener (or registers at cr_router): throws
+  // std::system_error, std::runtime_error (TLS files) or std::invalid_argument (options, a
+  // path already registered at the router) at once.
   Agent(boost::asio::io_context& io, DeviceApi& device, AgentOptions options = {});
-  // Stops: no DeviceApi call, hook or state write happens after it returns. Sessions and
-  // transfers in flight are abandoned (their sockets closed), as a power cut would.
+  // Stops: no DeviceApi call, hook or state write happens after it returns (it waits for the
+  // one running on the worker, if any: never destroy an agent from its own worker call).
+  // Sessions and transfers in flight are abandoned (their sockets closed), as a power cut
+  // would.
   ~Agent();
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;
@@ -189,7 +228,8 @@ class Agent {
   std::future<void> settle();
 
   AgentStatus status() const;
-  std::vector<SessionReport> sessions() const;  // the last 100
+  // The last max_session_reports (100 by default).
+  std::vector<SessionReport> sessions() const;
 
   struct Impl;
 

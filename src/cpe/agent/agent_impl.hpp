@@ -10,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <future>
@@ -69,6 +70,7 @@ struct Agent::Impl : std::enable_shared_from_this<Agent::Impl> {
   // --- sessions (agent_session.cpp) ---------------------------------------------------------
   asio::awaitable<void> run_session();
   asio::awaitable<void> update_connection_request_url();
+  asio::awaitable<std::string> connection_request_host();
   void record_session(SessionReport report);
 
   // --- RPCs (agent_rpc.cpp) ----------------------------------------------------------------
@@ -92,8 +94,36 @@ struct Agent::Impl : std::enable_shared_from_this<Agent::Impl> {
   void remove_orphan_downloads();
   Transfer* find_transfer(std::uint64_t id);
 
-  // Runs `f` on the worker thread (DeviceApi, hooks, disk) and resumes on the strand.
-  // Throws AgentStopped instead of calling `f` once the agent stopped.
+  // --- connection requests (agent.cpp) ----------------------------------------------------
+  void open_connection_requests(const std::shared_ptr<Impl>& owner);
+  void close_connection_requests();
+  bool has_connection_requests() const { return listener || router; }
+  std::string connection_request_listen_host() const;
+  std::string connection_request_url_for(const std::string& host) const;
+
+  // One worker call in flight: counted so that shutdown() can wait for it, refused (throws
+  // AgentStopped) once the agent stopped. With a shared worker executor there is no thread to
+  // join: this is what keeps ~Agent's promise (no DeviceApi call after it returns).
+  class WorkerCall {
+   public:
+    explicit WorkerCall(Impl& impl) : impl_(impl) {
+      std::lock_guard lock(impl_.worker_mutex);
+      if (impl_.stopped.load()) throw AgentStopped{};
+      ++impl_.worker_calls;
+    }
+    ~WorkerCall() {
+      std::lock_guard lock(impl_.worker_mutex);
+      if (--impl_.worker_calls == 0) impl_.worker_idle.notify_all();
+    }
+    WorkerCall(const WorkerCall&) = delete;
+    WorkerCall& operator=(const WorkerCall&) = delete;
+
+   private:
+    Impl& impl_;
+  };
+
+  // Runs `f` on the worker (DeviceApi, hooks, disk) and resumes on the strand. Throws
+  // AgentStopped instead of calling `f` once the agent stopped.
   template <class F>
   asio::awaitable<std::invoke_result_t<F&>> on_worker(F f) {
     using R = std::invoke_result_t<F&>;
@@ -101,7 +131,7 @@ struct Agent::Impl : std::enable_shared_from_this<Agent::Impl> {
     // Named locals, not temporaries, in the co_await below (GCC 12 destroys class-type
     // temporaries of a co_await expression twice).
     auto task = [this, f = std::move(f)]() mutable -> asio::awaitable<R> {
-      if (stopped.load()) throw AgentStopped{};
+      WorkerCall call(*this);
       if constexpr (std::is_void_v<R>) {
         f();
         co_return;
@@ -109,7 +139,7 @@ struct Agent::Impl : std::enable_shared_from_this<Agent::Impl> {
         co_return f();
       }
     };
-    auto executor = worker.get_executor();
+    auto executor = worker;
     co_return co_await asio::co_spawn(executor, std::move(task), asio::use_awaitable);
   }
 
@@ -118,10 +148,14 @@ struct Agent::Impl : std::enable_shared_from_this<Agent::Impl> {
   DeviceApi& device;
   AgentOptions options;
   std::shared_ptr<const Clock> clock;
-  StateFile file;
-  asio::thread_pool worker{1};
+  std::optional<StateFile> file;                  // nullopt: the state lives in memory only
+  std::unique_ptr<asio::thread_pool> own_worker;  // unless options.worker is given
+  asio::strand<asio::any_io_executor> worker;     // one worker call at a time
   std::shared_ptr<asio::ssl::context> tls;
-  std::unique_ptr<ConnectionRequestListener> listener;
+  std::unique_ptr<ConnectionRequestListener> listener;  // a listener of our own, or
+  std::shared_ptr<ConnectionRequestRouter> router;      // a path on a shared router
+  std::string router_path;  // set once, before any other thread sees the agent
+  std::uint64_t router_id = 0;
   asio::steady_timer timer;
 
   // Strand only.
@@ -147,6 +181,9 @@ struct Agent::Impl : std::enable_shared_from_this<Agent::Impl> {
   ConnectionRequestListener::Credentials cr_credentials;
   std::atomic<bool> stopped{false};
   std::atomic<bool> dead{false};
+  std::mutex worker_mutex;  // worker_calls, and stopped as seen by shutdown()
+  std::condition_variable worker_idle;
+  int worker_calls = 0;
 };
 
 }  // namespace cpe::agent

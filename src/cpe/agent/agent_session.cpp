@@ -25,7 +25,6 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr int kMaxAuthRounds = 4;  // 401s answered per request (a stale nonce or two)
-constexpr std::size_t kMaxReports = 100;
 
 cwmp::auth::RandomSource random_source() {
   return [](std::span<std::uint8_t> out) {
@@ -164,24 +163,36 @@ asio::awaitable<std::string> local_address_towards(std::string url) {
 }  // namespace
 
 asio::awaitable<void> Agent::Impl::update_connection_request_url() {
-  if (!listener) co_return;
-  std::string host = options.cr_host;
-  if (host.empty()) {
-    host = listener->listen_host();
-    if (is_wildcard_host(host)) {
-      if (settings.url.empty()) co_return;
-      std::string acs_url = settings.url;
-      host = co_await local_address_towards(std::move(acs_url));
-      throw_if_stopped();
-    }
+  if (!has_connection_requests()) co_return;
+  std::string url;
+  if (router && !options.cr_url_prefix.empty()) {
+    url = options.cr_url_prefix + router_path;
+  } else {
+    std::string host = co_await connection_request_host();
+    if (host.empty()) co_return;
+    url = connection_request_url_for(host);
   }
-  if (host.empty()) co_return;
-  std::string url = listener->url(host);
   if (url == connection_request_url) co_return;
   connection_request_url = url;
   auto publish = [this, url] { device.set_connection_request_url(url); };
   co_await on_worker(std::move(publish));
   spdlog::info("cwmp-cpe: ConnectionRequestURL {}", url);
+}
+
+// cr_host, else the listen address, else (a wildcard) the local address of the route to the
+// ACS. Empty when there is none yet.
+asio::awaitable<std::string> Agent::Impl::connection_request_host() {
+  std::string host = options.cr_host;
+  if (host.empty()) {
+    host = connection_request_listen_host();
+    if (is_wildcard_host(host)) {
+      if (settings.url.empty()) co_return std::string();
+      std::string acs_url = settings.url;
+      host = co_await local_address_towards(std::move(acs_url));
+      throw_if_stopped();
+    }
+  }
+  co_return host;
 }
 
 asio::awaitable<void> Agent::Impl::run_session() {
@@ -366,9 +377,10 @@ void Agent::Impl::record_session(SessionReport report) {
             ? std::chrono::duration_cast<std::chrono::seconds>(*retry_at - report.ended).count()
             : 0);
   }
-  reports.push_back(report);
-  while (reports.size() > kMaxReports) reports.pop_front();
-  if (options.on_session && !stopped) options.on_session(reports.back());
+  if (options.on_session && !stopped) options.on_session(report);
+  if (options.max_session_reports == 0) return;
+  reports.push_back(std::move(report));
+  while (reports.size() > options.max_session_reports) reports.pop_front();
 }
 
 }  // namespace cpe::agent

@@ -18,10 +18,12 @@
 #include <fstream>
 #include <span>
 #include <sstream>
+#include <stdexcept>
 
 #include "cpe/agent/agent_impl.hpp"
 #include "cpe/agent/http_support.hpp"
 #include "cwmp/faults.hpp"
+#include "cwmp/values.hpp"
 #include "net/http_client.hpp"
 
 namespace cpe::agent {
@@ -86,16 +88,24 @@ struct Fetched {
 
 }  // namespace
 
-// The file a download streams into, <state_dir>/downloads/<id>. Every method but the
-// constructor blocks on the disk: they run on the agent's worker thread, one at a time.
+// The file a download streams into: <state_dir>/downloads/<id> (durable: fsynced before the
+// install hook), a temporary file in download_dir (an in-memory agent: not fsynced), or
+// nothing (an empty path: the bytes are counted and discarded, the first 4 KiB kept). Every
+// method but the constructor may block on the disk: they run on the agent's worker, one at a
+// time.
 class DownloadFile {
  public:
-  explicit DownloadFile(std::filesystem::path path) : path_(std::move(path)) {}
+  static constexpr std::size_t kHeadBytes = 4096;
+
+  DownloadFile(std::filesystem::path path, bool durable)
+      : path_(std::move(path)), durable_(durable) {}
   ~DownloadFile() { close(); }
   DownloadFile(const DownloadFile&) = delete;
   DownloadFile& operator=(const DownloadFile&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  bool discarding() const { return path_.empty(); }
+  const std::string& head() const { return head_; }
   std::uint64_t written() const { return written_; }
 
   // Checks that `expected` bytes fit on the file system, then creates the file empty.
@@ -103,6 +113,8 @@ class DownloadFile {
   std::optional<TransferOutcome> open(std::uint64_t expected) {
     close();
     written_ = 0;
+    head_.clear();
+    if (discarding()) return std::nullopt;
     struct statvfs fs {};
     if (::statvfs(path_.parent_path().c_str(), &fs) == 0) {
       const std::uint64_t available = std::uint64_t{fs.f_bavail} * fs.f_frsize;
@@ -118,6 +130,11 @@ class DownloadFile {
   }
 
   std::optional<TransferOutcome> write(std::string_view data) {
+    if (discarding()) {
+      head_.append(data.substr(0, kHeadBytes - std::min(kHeadBytes, head_.size())));
+      written_ += data.size();
+      return std::nullopt;
+    }
     while (!data.empty()) {
       const ssize_t n = ::write(fd_, data.data(), data.size());
       if (n < 0 && errno == EINTR) continue;
@@ -130,13 +147,14 @@ class DownloadFile {
 
   // Durable before the install hook sees it: a firmware installer may reboot at once.
   std::optional<TransferOutcome> finish() {
-    if (fd_ >= 0 && ::fsync(fd_) != 0) return failure("fsync of", errno);
+    if (durable_ && fd_ >= 0 && ::fsync(fd_) != 0) return failure("fsync of", errno);
     close();
     return std::nullopt;
   }
 
   void remove() {
     close();
+    if (discarding()) return;
     std::error_code ignored;
     std::filesystem::remove(path_, ignored);
   }
@@ -153,9 +171,28 @@ class DownloadFile {
   }
 
   std::filesystem::path path_;
+  bool durable_ = true;
   int fd_ = -1;
   std::uint64_t written_ = 0;
+  std::string head_;  // discarding only
 };
+
+namespace {
+
+// Where a download goes (see DownloadFile). A temporary file's name is unique across the
+// agents that share download_dir.
+std::filesystem::path download_path(const std::optional<StateFile>& file,
+                                    const std::filesystem::path& download_dir, std::uint64_t id) {
+  if (file) return file->downloads_dir() / std::to_string(id);
+  if (download_dir.empty()) return {};
+  std::uint8_t bytes[8];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  const std::string random =
+      cwmp::hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  return download_dir / ("cwmp-download-" + random + "-" + std::to_string(id));
+}
+
+}  // namespace
 
 // =============================================================================================
 // The default install hook
@@ -164,7 +201,7 @@ InstallResult simulated_install(const InstallRequest& request,
                                 const std::filesystem::path& state_dir) {
   InstallResult result;
   if (request.file_type == "1 Firmware Upgrade Image") {
-    const std::string head = read_head(request.file, 4096);
+    const std::string head = request.file.empty() ? request.head : read_head(request.file, 4096);
     const std::vector<std::string> names = {last_path_segment(request.target_file_name),
                                             last_path_segment(request.url)};
     if (auto version = firmware_version(head, names)) {
@@ -177,6 +214,7 @@ InstallResult simulated_install(const InstallRequest& request,
     return result;
   }
   if (request.file_type == "3 Vendor Configuration File") {
+    if (state_dir.empty() || request.file.empty()) return result;  // in memory: not kept
     std::string name = safe_file_name(last_path_segment(request.target_file_name));
     if (name.empty()) name = safe_file_name(last_path_segment(request.url));
     if (name.empty()) name = "vendor-config";
@@ -359,7 +397,8 @@ net::BodySink Agent::Impl::download_sink(const Transfer& transfer,
 asio::awaitable<std::pair<TransferOutcome, InstallResult>> Agent::Impl::download(
     const Transfer& transfer, net::ClientOptions client) {
   client.body_limit = kMaxErrorPage;
-  auto out = std::make_shared<DownloadFile>(file.downloads_dir() / std::to_string(transfer.id));
+  auto out = std::make_shared<DownloadFile>(download_path(file, options.download_dir, transfer.id),
+                                            file.has_value());
   auto refused = std::make_shared<TransferOutcome>();
   std::optional<net::BodySink> sink = download_sink(transfer, out, refused);
   auto executor = co_await asio::this_coro::executor;
@@ -382,10 +421,11 @@ asio::awaitable<std::pair<TransferOutcome, InstallResult>> Agent::Impl::download
         result.fault_code = fault->fault_code;
         result.fault_string = fault->fault_string;
       } else {
-        InstallRequest request{transfer.file_type, out->path(), transfer.target_file_name,
-                               transfer.url, transfer.command_key};
+        InstallRequest request{transfer.file_type, out->path(),          transfer.target_file_name,
+                               transfer.url,       transfer.command_key, out->head()};
+        const std::filesystem::path state_dir = file ? file->dir() : std::filesystem::path();
         result = options.hooks.install ? options.hooks.install(request)
-                                       : simulated_install(request, file.dir());
+                                       : simulated_install(request, state_dir);
         if (result.fault_code == 0 && result.software_version) {
           device.set_internal(options.root + "DeviceInfo.SoftwareVersion",
                               *result.software_version);
@@ -573,8 +613,9 @@ asio::awaitable<void> Agent::Impl::factory_reset() {
   auto reset = [this] {
     device.factory_reset();
     if (options.hooks.factory_reset) options.hooks.factory_reset();
+    if (!file) return;
     std::error_code ignored;
-    for (const auto& entry : std::filesystem::directory_iterator(file.downloads_dir(), ignored)) {
+    for (const auto& entry : std::filesystem::directory_iterator(file->downloads_dir(), ignored)) {
       std::filesystem::remove(entry.path(), ignored);
     }
   };

@@ -13,12 +13,22 @@
 //    and never reach the agent.
 //  - Answered at once with 200 and no body (TR-069: before the session starts); the agent is
 //    only notified (on_accepted), so the listener never waits for it.
+//
+// Two front ends share that logic (one ConnectionRequestEndpoint per device):
+//  - ConnectionRequestListener: one HttpServer for one agent (cwmp-cpe). The token bucket is
+//    taken before the path is looked at, so a flood on any path is 503.
+//  - ConnectionRequestRouter: one HttpServer for many agents in one process (cwmp-sim). Each
+//    registered device has its own path, credentials, token bucket and stats; a request is
+//    dispatched by path first (unknown path: 404, no bucket spent), then answered exactly as
+//    the listener would answer it.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -42,15 +52,21 @@ struct ConnectionRequestStats {
   std::uint64_t bad_requests = 0;  // 400, 404, 405
 };
 
+struct ConnectionRequestCredentials {
+  std::string username;
+  std::string password;
+};
+// Both callbacks are called on the server's threads: they must be thread-safe and quick.
+using ConnectionRequestCredentialsSource = std::function<ConnectionRequestCredentials()>;
+using ConnectionRequestOnAccepted = std::function<void()>;
+
+class ConnectionRequestEndpoint;  // one device's decision logic (connection_request.cpp)
+
 class ConnectionRequestListener {
  public:
-  struct Credentials {
-    std::string username;
-    std::string password;
-  };
-  // Both callbacks are called on the server's threads: they must be thread-safe and quick.
-  using CredentialsSource = std::function<Credentials()>;
-  using OnAccepted = std::function<void()>;
+  using Credentials = ConnectionRequestCredentials;
+  using CredentialsSource = ConnectionRequestCredentialsSource;
+  using OnAccepted = ConnectionRequestOnAccepted;
 
   // Binds at once (throws std::system_error when it cannot).
   ConnectionRequestListener(boost::asio::io_context& io, const Clock& clock,
@@ -66,6 +82,52 @@ class ConnectionRequestListener {
   // "http://<host>:<port><path>"; an IPv6 host is bracketed.
   std::string url(const std::string& host) const;
   ConnectionRequestStats stats() const;
+  void stop();
+
+ public:
+  struct State;  // implementation, public only for the request handler in the .cpp
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+struct ConnectionRequestRouterOptions {
+  std::string listen = "0.0.0.0:7547";  // "ADDR:PORT", port 0 = ephemeral
+  std::string realm = "cwmp-cpe";
+  // Concurrent connections for all devices together (a connection-request storm from the ACS
+  // reaches many devices at once); beyond it, 503 + Retry-After.
+  std::size_t max_connections = 1024;
+};
+
+// One listener, many devices: see the comment at the top of this file. Thread-safe: devices
+// register and unregister from any thread while requests are served.
+class ConnectionRequestRouter {
+ public:
+  // Binds at once (throws std::system_error when it cannot).
+  ConnectionRequestRouter(boost::asio::io_context& io, ConnectionRequestRouterOptions options);
+  ~ConnectionRequestRouter();
+  ConnectionRequestRouter(const ConnectionRequestRouter&) = delete;
+  ConnectionRequestRouter& operator=(const ConnectionRequestRouter&) = delete;
+
+  // Registers a device at options.path ("/..."), with its own rate limit (rate_per_second,
+  // burst) and allow_basic; options.listen and options.realm are the router's. Returns a
+  // registration id for remove(). Throws std::invalid_argument when the path does not start
+  // with '/' or is taken.
+  std::uint64_t add(std::shared_ptr<const Clock> clock, ConnectionRequestOptions options,
+                    ConnectionRequestCredentialsSource credentials,
+                    ConnectionRequestOnAccepted on_accepted);
+  // Unregisters the device of that registration (a later registration of the same path is
+  // left alone). Requests already being handled may still complete.
+  void remove(const std::string& path, std::uint64_t id);
+
+  std::uint16_t port() const;
+  std::string listen_host() const;
+  // "http://<host>:<port><path>"; an IPv6 host is bracketed.
+  std::string url(const std::string& host, const std::string& path) const;
+  // A registered device's counters; nullopt when nothing is registered at `path`.
+  std::optional<ConnectionRequestStats> stats(const std::string& path) const;
+  std::size_t size() const;         // registered devices
+  std::uint64_t not_found() const;  // requests for no registered path (404)
   void stop();
 
  public:
