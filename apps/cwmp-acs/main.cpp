@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   process::log_to_stderr("cwmp-acs", parsed.config->log_level);
   // SIGTERM/SIGINT are taken by sigwait below.
   sigset_t signals = process::block_signals({SIGTERM, SIGINT});
+  process::raise_open_files_limit();  // a socket per session
 
   try {
     acs_app::AcsApp app(*parsed.config);
