@@ -5,7 +5,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <cctype>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <chrono>
 #include <memory>
 
@@ -18,21 +19,9 @@ namespace http = boost::beast::http;
 
 namespace {
 
-// RFC 3986 unreserved characters stay; everything else is %XX (a device id has '%').
+// One path segment: RFC 3986 unreserved characters stay, the rest is %XX (an id has '%').
 std::string encode_segment(std::string_view text) {
-  static constexpr std::string_view kHex = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto b = static_cast<unsigned char>(c);
-    if (std::isalnum(b) || b == '-' || b == '_' || b == '.' || b == '~') {
-      out.push_back(c);
-    } else {
-      out += '%';
-      out += kHex[b >> 4];
-      out += kHex[b & 0xF];
-    }
-  }
-  return out;
+  return boost::urls::encode(text, boost::urls::unreserved_chars);
 }
 
 struct Shared {
