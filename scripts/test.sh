@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test (the README's test command; CI runs it).
-#   scripts/test.sh              warnings as errors, RelWithDebInfo, all tests
+#   scripts/test.sh              warnings as errors, RelWithDebInfo without debug information
+#                                (CWMP_DEBUG_INFO=full to keep it, for gdb), all tests
 #   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build
-#                                (build-asan/), unit and tool tests
+#                                (build-asan/, line tables for stack traces), all tests
 # Needs nothing installed by hand: Debian packages come from scripts/install-deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,12 +15,13 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 case "$mode" in
   default)
     build_dir=build
-    cmake_args=(-DCWMP_WERROR=ON -DCWMP_BUILD_TESTS=ON -DCWMP_BUILD_BENCH=ON)
+    cmake_args=(-DCWMP_WERROR=ON -DCWMP_BUILD_TESTS=ON -DCWMP_BUILD_BENCH=ON
+                -DCWMP_DEBUG_INFO="${CWMP_DEBUG_INFO:-none}")
     ;;
   --sanitize)
     build_dir=build-asan
     cmake_args=(-DCWMP_WERROR=ON -DCWMP_SANITIZE=ON -DCWMP_BUILD_TESTS=ON -DCWMP_BUILD_BENCH=OFF
-                -DCMAKE_BUILD_TYPE=Debug)
+                -DCMAKE_BUILD_TYPE=Debug -DCWMP_DEBUG_INFO=lines)
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
     ;;

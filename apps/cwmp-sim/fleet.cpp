@@ -74,10 +74,12 @@ struct Fleet::Impl {
   std::shared_ptr<const cpe::model::Schema> schema;
   std::string manufacturer;
   Stats stats;
+  // DeviceApi calls of every device, a strand each. Declared before `io`: the io_context's
+  // destruction destroys the agents' pending work, which still holds strands of this pool.
+  asio::thread_pool worker{2};
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
   std::vector<std::thread> io_threads;
-  asio::thread_pool worker{2};  // DeviceApi calls of every device, a strand each
   std::shared_ptr<cpe::agent::ConnectionRequestRouter> router;
   std::shared_ptr<asio::ssl::context> tls;
   std::chrono::system_clock::time_point started_at;

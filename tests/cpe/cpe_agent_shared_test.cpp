@@ -252,11 +252,13 @@ class SharedAgents : public ::testing::Test {
                               "pass-" + std::to_string(credentials_of));
   }
 
+  // Before io_: destroying the io_context destroys the agents' pending work, which still
+  // holds strands of this pool (AgentOptions::worker).
+  asio::thread_pool pool_{2};
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
       io_.get_executor()};
   std::thread thread_;
-  asio::thread_pool pool_{2};
   std::shared_ptr<ManualClock> clock_;
   std::unique_ptr<ScriptedAcs> acs_;
   std::shared_ptr<ConnectionRequestRouter> router_;

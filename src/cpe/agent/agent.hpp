@@ -124,7 +124,9 @@ struct AgentOptions {
 
   // Many agents in one process (docs/cpe-agent.md "Many agents in one process").
   // Where DeviceApi calls, hooks and disk work run: a strand of this executor (typically a
-  // thread_pool shared by every agent). Unset: a worker thread owned by the agent.
+  // thread_pool shared by every agent). Unset: a worker thread owned by the agent. Its
+  // execution context must outlive the io_context: destroying the io_context destroys the
+  // agents' pending work, which holds strands of it (declare the pool before the io_context).
   std::optional<boost::asio::any_io_executor> worker;
   // Connection requests through a shared router instead of a listener of our own: when set,
   // cr_listen is ignored, the agent registers its path there (and unregisters in ~Agent).
