@@ -461,6 +461,11 @@ TEST_F(SharedAgents, InMemoryDownloadToATemporaryFile) {
 // context, a router, in-memory state and 4 session reports each. The devices (the test's fake
 // model) exist before the first measurement; RSS is read after malloc_trim.
 TEST_F(SharedAgents, FootprintOfAThousandIdleAgents) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's redzones and quarantine multiply every allocation: a memory figure
+  // taken under it says nothing about the agent (the plain build runs this test).
+  GTEST_SKIP() << "memory footprint is not measurable under AddressSanitizer";
+#endif
   constexpr int kMany = 1000;
   CountingAcs acs;
   for (int i = 0; i < kMany; ++i) devices_.push_back(std::make_unique<NumberedDevice>(i));
