@@ -90,7 +90,7 @@ std::string format_iso_time(Millis ms) {
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
   const hh_mm_ss<milliseconds> hms{t - day};
-  char buffer[48];
+  char buffer[96];  // room for any value the types can hold: -Wformat-truncation at -Os
   std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                 static_cast<unsigned>(ymd.day()), static_cast<long long>(hms.hours().count()),

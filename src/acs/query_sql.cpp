@@ -39,7 +39,8 @@ class Compiler {
   void bind(SqlValue value) {
     out_.bindings.push_back(std::move(value));
     if (dialect_ == SqlDialect::kPostgres) {
-      text() += "$" + std::to_string(out_.bindings.size());
+      text() += '$';  // appended apart: GCC 12 -O3 warns (-Wrestrict) on "$" + to_string()
+      text() += std::to_string(out_.bindings.size());
     } else {
       text() += "?";
     }
