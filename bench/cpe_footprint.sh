@@ -4,8 +4,12 @@
 #
 #   bench/cpe_footprint.sh [IDLE_SECONDS]        (default 30)
 #
-# Builds cwmp-cpe and cwmp-acs in build-footprint/ (MinSizeRel, what a gateway would ship;
-# BUILD_DIR=... to measure another build), starts the ACS on loopback, starts the agent,
+# Builds cwmp-cpe and cwmp-acs in build-footprint/ the way a gateway would ship the agent:
+# MinSizeRel, wolfSSL for TLS and crypto (-DCWMP_TLS=wolfssl), static Boost and C++ runtime
+# and header-only logging (-DCWMP_SMALL_LINK=ON). TLS=openssl SMALL_LINK=OFF measure the
+# default build instead (in build-footprint-openssl-OFF/); BUILD_DIR=... measures an existing
+# build. Then it starts the ACS on loopback (HTTPS by default, SCHEME=http for plain HTTP),
+# starts the agent,
 # waits for its bootstrap session, then samples it for IDLE_SECONDS while nothing happens:
 #   - binary: size on disk as built and stripped (`strip -o`, the shipped size);
 #   - RSS and peak RSS (VmRSS, VmHWM from /proc/<pid>/status), anonymous and file-backed,
@@ -18,10 +22,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 idle_seconds="${1:-30}"
-build_dir="${BUILD_DIR:-build-footprint}"
+tls="${TLS:-wolfssl}"
+small_link="${SMALL_LINK:-ON}"
+default_dir="build-footprint"
+if [[ "$tls" != "wolfssl" || "$small_link" != "ON" ]]; then
+  default_dir="build-footprint-$tls-$small_link"
+fi
+build_dir="${BUILD_DIR:-$default_dir}"
 if [[ -z "${BUILD_DIR:-}" ]]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel -DCWMP_BUILD_TESTS=OFF \
-    -DCWMP_BUILD_BENCH=OFF >/dev/null
+    -DCWMP_BUILD_BENCH=OFF -DCWMP_TLS="$tls" -DCWMP_SMALL_LINK="$small_link" >/dev/null
   ninja -C "$build_dir" cwmp-cpe cwmp-acs >/dev/null
 fi
 cpe_bin="$build_dir/bin/cwmp-cpe"
@@ -38,16 +48,38 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The session over HTTPS, as a deployed device runs it (SCHEME=http for plain HTTP): a
+# throwaway P-256 certificate for localhost, which the agent verifies.
+scheme="${SCHEME:-https}"
+acs_tls=()
+cpe_tls=()
+if [[ "$scheme" == "https" ]]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -keyout "$work/acs.key" -out "$work/acs.crt" -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost" 2>/dev/null
+  acs_tls=(--cwmp-tls-listen 127.0.0.1:0 --tls-cert "$work/acs.crt" --tls-key "$work/acs.key")
+  cpe_tls=(--tls-ca "$work/acs.crt")
+fi
+
 "$acs_bin" --data-dir "$work/acs" --cwmp-listen 127.0.0.1:0 --nbi-listen 127.0.0.1:0 \
-  --files-listen "" --cpe-username bench --cpe-password bench-secret 2>"$work/acs.log" &
+  --files-listen "" --cpe-username bench --cpe-password bench-secret "${acs_tls[@]}" \
+  2>"$work/acs.log" &
 acs_pid=$!
 for _ in $(seq 100); do
   grep -q "NBI listening" "$work/acs.log" 2>/dev/null && break
   sleep 0.1
 done
-cwmp_port="$(grep -o 'CWMP listening on [^ ]* (port [0-9]*' "$work/acs.log" | grep -o '[0-9]*$')"
+if [[ "$scheme" == "https" ]]; then
+  cwmp_port="$(grep -o 'CWMP listening on [^ ]* (port [0-9]*, TLS' "$work/acs.log" |
+    grep -o 'port [0-9]*' | grep -o '[0-9]*')"
+  acs_url="https://localhost:$cwmp_port/"
+else
+  cwmp_port="$(grep -o 'CWMP listening on [^ ]* (port [0-9]*)' "$work/acs.log" |
+    grep -o 'port [0-9]*' | grep -o '[0-9]*')"
+  acs_url="http://127.0.0.1:$cwmp_port/"
+fi
 
-"$cpe_bin" --acs-url "http://127.0.0.1:$cwmp_port/" --acs-username bench \
+"$cpe_bin" --acs-url "$acs_url" --acs-username bench "${cpe_tls[@]}" \
   --acs-password bench-secret --state-dir "$work/cpe" --cr-listen 127.0.0.1:0 \
   --serial FOOTPRINT 2>"$work/cpe.log" &
 cpe_pid=$!
@@ -95,7 +127,9 @@ cpu_ms=$(((ticks_after - ticks_before) * 1000 / hz))
 wakeups=$((switches_after - switches_before))
 cpu_percent="$(awk -v ms="$cpu_ms" -v s="$idle_seconds" 'BEGIN { printf "%.3f", ms / (s * 10) }')"
 
-echo "build                 $build_dir ($(grep -m1 '^CMAKE_BUILD_TYPE' "$build_dir/CMakeCache.txt" | cut -d= -f2))"
+cache() { grep -m1 "^$1:" "$build_dir/CMakeCache.txt" | cut -d= -f2; }
+echo "build                 $build_dir ($(cache CMAKE_BUILD_TYPE), TLS $(cache CWMP_TLS), small link $(cache CWMP_SMALL_LINK))"
+echo "session               $acs_url"
 echo "binary                $((binary_bytes / 1024)) KiB as built, $((stripped_bytes / 1024)) KiB stripped"
 echo "rss (idle)            ${rss_kib} KiB (anonymous ${anon_kib} KiB, file-backed ${file_kib} KiB)"
 echo "peak rss              ${hwm_kib} KiB"

@@ -19,6 +19,7 @@ run_pkgs=(curl jq)
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libxml2-utils clang libclang-rt-14-dev clang-format openssl
+  gnuplot-nox libwolfssl-dev
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -4,6 +4,9 @@
 #                                (CWMP_DEBUG_INFO=full to keep it, for gdb), all tests
 #   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build
 #                                (build-asan/, line tables for stack traces), all tests
+#   scripts/test.sh --small-agent  the agent built as a gateway ships it (build-small-agent/:
+#                                wolfSSL, static C++ runtime; docs/cpe.md), at -O0 to build
+#                                fast: the agent's tests and the TLS tests
 # Needs nothing installed by hand: Debian packages come from scripts/install-deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,12 +28,31 @@ case "$mode" in
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
     ;;
+  --small-agent)
+    build_dir=build-small-agent
+    cmake_args=(-DCWMP_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DCWMP_DEBUG_INFO=none
+                -DCWMP_TLS=wolfssl -DCWMP_SMALL_LINK=ON -DCWMP_BUILD_TESTS=ON
+                -DCWMP_BUILD_BENCH=OFF)
+    ;;
   *)
-    echo "usage: $0 [--sanitize]" >&2
+    echo "usage: $0 [--sanitize|--small-agent]" >&2
     exit 2
     ;;
 esac
 
 cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
+if [[ "$mode" == "--small-agent" ]]; then
+  # Only what the agent is made of: the ACS is covered by the default build, and building it
+  # again in this configuration would add minutes to CI. bench/cpe_footprint.sh measures the
+  # same configuration optimised (MinSizeRel).
+  test_binaries=(test_cpe_agent it_net)
+  ninja -C "$build_dir" -j "$jobs" cwmp-cpe "${test_binaries[@]}"
+  for t in "${test_binaries[@]}"; do
+    echo "== $t"
+    "$build_dir/bin/$t" --gtest_brief=1
+  done
+  "$build_dir/bin/cwmp-cpe" --help >/dev/null
+  exit 0
+fi
 ninja -C "$build_dir" -j "$jobs"
 ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"

@@ -17,7 +17,8 @@ namespace {
 std::string digest_hex(const EVP_MD* md, std::string_view bytes) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), out, &length, md, nullptr) != 1) {
+  if (EVP_Digest(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out, &length,
+                 md, nullptr) != 1) {
     throw std::runtime_error("digest failed");
   }
   // Lowercase, as sha256sum/md5sum print it and store::FileInfo documents.

@@ -410,7 +410,8 @@ bool is_session_algorithm(DigestAlgorithm algorithm) {
 std::optional<std::string> digest_hex(DigestAlgorithm algorithm, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), md.data(), &size, evp_for(algorithm), nullptr) != 1) {
+  if (EVP_Digest(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md.data(), &size,
+                 evp_for(algorithm), nullptr) != 1) {
     return std::nullopt;
   }
   return lower_hex(md.data(), size);

@@ -71,8 +71,36 @@ struct Connection {
   }
 };
 
+// The peer's certificate, a reference the caller frees. OpenSSL 3 calls it get1; wolfSSL's
+// get_peer_certificate (5.x) returns a copy the caller frees too.
+X509* peer_certificate(SSL* ssl) {
+#if defined(CWMP_TLS_WOLFSSL)
+  return SSL_get_peer_certificate(ssl);
+#else
+  return SSL_get1_peer_certificate(ssl);
+#endif
+}
+
+#if defined(CWMP_TLS_WOLFSSL)
+// wolfSSL prints RFC 2253 names with ", " between the RDNs; OpenSSL (and RFC 2253 §2.1) with
+// ",". A space after an unescaped comma can only be that separator's: a value starting with a
+// space is escaped ("\ ").
+void drop_separator_spaces(std::string& name) {
+  std::string out;
+  out.reserve(name.size());
+  bool escaped = false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    out += c;
+    if (c == ',' && !escaped && i + 1 < name.size() && name[i + 1] == ' ') ++i;
+    escaped = c == '\\' && !escaped;
+  }
+  name = std::move(out);
+}
+#endif
+
 std::string peer_subject(SSL* ssl) {
-  X509* cert = SSL_get1_peer_certificate(ssl);
+  X509* cert = peer_certificate(ssl);
   if (cert == nullptr) return {};
   std::string out;
   if (SSL_get_verify_result(ssl) == X509_V_OK) {
@@ -86,6 +114,9 @@ std::string peer_subject(SSL* ssl) {
     }
   }
   X509_free(cert);
+#if defined(CWMP_TLS_WOLFSSL)
+  drop_separator_spaces(out);
+#endif
   return out;
 }
 

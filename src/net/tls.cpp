@@ -3,6 +3,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#if defined(CWMP_TLS_WOLFSSL)
+#include <wolfssl/wolfcrypt/ecc.h>
+#endif
+
 #include <boost/asio/ssl/context.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -20,7 +24,10 @@ std::shared_ptr<ssl::context> base_context(ssl::context::method method) {
                    ssl::context::no_compression);
   // Belt and braces: the option bits above may not cover versions OpenSSL adds later.
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+#if defined(SSL_OP_NO_RENEGOTIATION)  // wolfSSL has no such option: it renegotiates only when
+                                      // built with secure renegotiation and asked to.
   SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION);
+#endif
   return ctx;
 }
 
@@ -34,11 +41,19 @@ void load(const std::string& what, const std::string& file, F&& f) {
 // True when the system's CA directory holds OpenSSL's hash links (<hash>.0), as
 // update-ca-certificates makes them on Debian.
 // SSL_CERT_DIR, when set, replaces the default directory (OpenSSL's own rule).
+// wolfSSL's compatibility layer answers both calls with null: OpenSSL's own names and
+// Debian's directory then.
+const char* ca_directory() {
+  const char* env_name = X509_get_default_cert_dir_env();
+  const char* from_env = std::getenv(env_name != nullptr ? env_name : "SSL_CERT_DIR");
+  if (from_env != nullptr) return from_env;
+  const char* built_in = X509_get_default_cert_dir();
+  return built_in != nullptr ? built_in : "/etc/ssl/certs";
+}
+
 bool has_hashed_ca_directory() {
-  const char* from_env = std::getenv(X509_get_default_cert_dir_env());
-  const char* dir = from_env != nullptr ? from_env : X509_get_default_cert_dir();
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(ca_directory(), ec)) {
     if (entry.path().extension() == ".0") return true;
   }
   return false;
@@ -50,7 +65,13 @@ bool has_hashed_ca_directory() {
 // former; the file is the fallback where the directory is not hashed.
 void use_system_cas(ssl::context& ctx) {
   if (has_hashed_ca_directory()) {
-    if (SSL_CTX_set_default_verify_dir(ctx.native_handle()) == 1) return;
+    // What SSL_CTX_set_default_verify_dir does, spelled out so that wolfSSL's compatibility
+    // layer (which lacks that call but has the hashed-directory lookup) does the same.
+    X509_STORE* store = SSL_CTX_get_cert_store(ctx.native_handle());
+    X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+    if (lookup != nullptr && X509_LOOKUP_add_dir(lookup, ca_directory(), X509_FILETYPE_PEM) == 1) {
+      return;
+    }
   }
   ctx.set_default_verify_paths();
 }
@@ -100,6 +121,12 @@ std::shared_ptr<ssl::context> make_client_tls_context(const ClientTlsOptions& op
          [&](auto& ec) { ctx->use_private_key_file(options.key_file, ssl::context::pem, ec); });
   }
   return ctx;
+}
+
+void release_thread_tls_caches() {
+#if defined(CWMP_TLS_WOLFSSL) && defined(FP_ECC)
+  wc_ecc_fp_free();
+#endif
 }
 
 }  // namespace net

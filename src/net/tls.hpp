@@ -35,4 +35,11 @@ struct ClientTlsOptions {
 std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const ServerTlsOptions& options);
 std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const ClientTlsOptions& options);
 
+// Frees what the TLS library keeps per thread to speed up later handshakes: with wolfSSL, its
+// ECC fixed-point tables (FP_ECC, on in Debian's build), about 2.6 MB after one ECDSA
+// handshake, kept for the thread's life. A device that opens a session every few minutes
+// would rather have the memory. Call it on the thread that ran the handshakes, between
+// sessions. Nothing to free with OpenSSL.
+void release_thread_tls_caches();
+
 }  // namespace net
