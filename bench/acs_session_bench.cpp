@@ -5,7 +5,13 @@
 // empty POST -> 204, close. Prints one line of figures per run (bench/README.md).
 //
 //   bench_acs_sessions [--devices N] [--concurrency C] [--seconds S] [--params P]
-//                      [--threads T]
+//                      [--threads T] [--stored-devices M] [--prefill-writers W]
+//
+// --stored-devices M fills the store with M devices (the Inform's parameters each) before
+// measuring, so that the sessions run against a store of that size; the N measured devices
+// are the first N of them (W threads call record_inform at once, default 128, so that group
+// commit batches them). The ACS's CPU is measured on its own threads only (the client
+// shares the process), per session.
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -17,13 +23,19 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <sys/types.h>
+#include <time.h>
+
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include "acs/device_id.hpp"
+#include "acs/model.hpp"
 #include "app.hpp"
 #include "cwmp/codec.hpp"
 #include "cwmp/http_auth.hpp"
@@ -42,23 +54,104 @@ struct Settings {
   unsigned seconds = 10;
   unsigned params = 12;
   unsigned threads = 1;
+  unsigned stored_devices = 0;     // 0: no prefill, the store holds what the sessions create
+  unsigned prefill_writers = 128;  // threads calling record_inform at once (group commit)
 };
+
+cwmp::DeviceId bench_device_id(unsigned device) {
+  return {"BenchCo", "00BE7C", "HGW", "SN" + std::to_string(device)};
+}
+
+// The Inform's parameter list: the software version and params-1 numbered parameters.
+std::vector<cwmp::ParameterValue> inform_parameters(unsigned device, unsigned params) {
+  std::vector<cwmp::ParameterValue> list;
+  list.push_back({"Device.DeviceInfo.SoftwareVersion", "1.0." + std::to_string(device % 7),
+                  cwmp::ValueType::kString});
+  for (unsigned i = 1; i < params; ++i) {
+    list.push_back({"Device.X_Bench.Param." + std::to_string(i), std::to_string(device * 31 + i),
+                    cwmp::ValueType::kUnsignedInt});
+  }
+  return list;
+}
 
 std::string inform_body(unsigned device, unsigned params) {
   cwmp::Inform m;
-  m.device_id = {"BenchCo", "00BE7C", "HGW", "SN" + std::to_string(device)};
+  m.device_id = bench_device_id(device);
   m.event = {{"2 PERIODIC", ""}};
   m.max_envelopes = 1;
   m.current_time = cwmp::DateTime{};
-  m.parameter_list.push_back({"Device.DeviceInfo.SoftwareVersion",
-                              "1.0." + std::to_string(device % 7), cwmp::ValueType::kString});
-  for (unsigned i = 1; i < params; ++i) {
-    m.parameter_list.push_back({"Device.X_Bench.Param." + std::to_string(i),
-                                std::to_string(device * 31 + i), cwmp::ValueType::kUnsignedInt});
-  }
+  m.parameter_list = inform_parameters(device, params);
   cwmp::Header h;
   h.id = "1";
   return cwmp::encode(cwmp::Envelope{cwmp::CwmpVersion::k1_2, h, m}).value();
+}
+
+// What the ACS records for that device's first Inform (as the session would build it).
+acs::InformRecord prefill_record(unsigned device, unsigned params, acs::Millis now) {
+  acs::InformRecord r;
+  r.device = bench_device_id(device);
+  r.device_id = acs::make_device_id(r.device);
+  r.events = {{"0 BOOTSTRAP", ""}};
+  r.remote_address = "127.0.0.1";
+  r.received = now;
+  for (cwmp::ParameterValue& p : inform_parameters(device, params)) {
+    r.parameters.push_back(
+        acs::ParameterUpdate{std::move(p.name), std::move(p.value), p.type, {}, {}, {}});
+  }
+  return r;
+}
+
+// Fills the store with `count` devices through its own API, as fast as it goes: many
+// threads calling record_inform at once, so that the store's group commit puts many
+// devices in each transaction (one fsync each). The store has no bulk insert.
+void prefill(store::Store& store, unsigned count, unsigned params, unsigned writers_count) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::atomic<unsigned> next{0};
+  std::vector<std::thread> writers;
+  for (unsigned t = 0; t < writers_count; ++t) {
+    writers.emplace_back([&] {
+      for (unsigned d = next++; d < count; d = next++)
+        store.record_inform(prefill_record(d, params, now));
+    });
+  }
+  for (std::thread& w : writers) w.join();
+}
+
+// --- CPU time per thread ----------------------------------------------------------------
+// The client runs in this process too, so the ACS's CPU is the sum over its own threads
+// (the ones AcsApp started). Linux addresses a thread's CPU clock by its id within the
+// same process (what pthread_getcpuclockid computes): ((~tid) << 3) | CPUCLOCK_SCHED (2) |
+// CPUCLOCK_PERTHREAD (4).
+
+std::set<pid_t> thread_ids() {
+  std::set<pid_t> ids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    ids.insert(static_cast<pid_t>(std::stol(entry.path().filename().string())));
+  }
+  return ids;
+}
+
+double thread_cpu_seconds(pid_t tid) {
+  const auto clock = static_cast<clockid_t>((~static_cast<std::uint32_t>(tid) << 3) | 6u);
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return 0;  // the thread has ended
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double cpu_seconds(const std::set<pid_t>& threads) {
+  double total = 0;
+  for (const pid_t tid : threads) total += thread_cpu_seconds(tid);
+  return total;
+}
+
+std::set<pid_t> minus(const std::set<pid_t>& a, const std::set<pid_t>& b) {
+  std::set<pid_t> out;
+  for (const pid_t x : a) {
+    if (!b.contains(x)) out.insert(x);
+  }
+  return out;
 }
 
 struct Totals {
@@ -144,6 +237,9 @@ int main(int argc, char** argv) {
   s.seconds = arg(argc, argv, "--seconds", s.seconds);
   s.params = std::max(1u, arg(argc, argv, "--params", s.params));
   s.threads = std::max(1u, arg(argc, argv, "--threads", s.threads));
+  s.stored_devices = arg(argc, argv, "--stored-devices", s.stored_devices);
+  s.prefill_writers = std::max(1u, arg(argc, argv, "--prefill-writers", s.prefill_writers));
+  if (s.stored_devices > 0) s.devices = std::min(s.devices, s.stored_devices);
   spdlog::set_level(spdlog::level::warn);
 
   const auto dir = std::filesystem::temp_directory_path() /
@@ -159,9 +255,20 @@ int main(int argc, char** argv) {
   config.max_sessions = 100'000;
   int status = 0;
   {
+    const std::set<pid_t> before_app = thread_ids();
     acs_app::AcsApp app(config);
+    const std::set<pid_t> store_pool = minus(thread_ids(), before_app);
     const auto ports = app.start();
+    const std::set<pid_t> acs_threads = minus(thread_ids(), before_app);
+    const std::set<pid_t> event_loop = minus(acs_threads, store_pool);
     const std::string url = "http://127.0.0.1:" + std::to_string(ports.cwmp) + "/";
+
+    double prefill_seconds = 0;
+    if (s.stored_devices > 0) {
+      const auto start = Clock::now();
+      prefill(app.store(), s.stored_devices, s.params, s.prefill_writers);
+      prefill_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    }
 
     Totals totals;
     totals.latencies.resize(s.concurrency);
@@ -170,20 +277,30 @@ int main(int argc, char** argv) {
     for (unsigned i = 0; i < s.concurrency; ++i) {
       asio::co_spawn(client, worker(i, s, url, until, totals), asio::detached);
     }
+    const double loop_cpu_before = cpu_seconds(event_loop);
+    const double pool_cpu_before = cpu_seconds(store_pool);
     const auto started = Clock::now();
     client.run();
     const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+    const double loop_cpu = cpu_seconds(event_loop) - loop_cpu_before;
+    const double pool_cpu = cpu_seconds(store_pool) - pool_cpu_before;
+    const double per_session =
+        1e6 / static_cast<double>(std::max<std::uint64_t>(1, totals.sessions.load()));
     std::vector<double> all;
     for (auto& v : totals.latencies) all.insert(all.end(), v.begin(), v.end());
     const double p50 = percentile(all, 0.50);
     const double p99 = percentile(all, 0.99);
     std::printf(
         "devices=%u concurrency=%u params=%u acs_threads=%u seconds=%.1f sessions=%llu "
-        "errors=%llu sessions_per_s=%.0f p50_ms=%.2f p99_ms=%.2f\n",
+        "errors=%llu sessions_per_s=%.0f p50_ms=%.2f p99_ms=%.2f stored_devices=%u "
+        "prefill_s=%.1f acs_cpu_us_per_session=%.0f acs_loop_cpu_us_per_session=%.0f "
+        "acs_pool_cpu_us_per_session=%.0f\n",
         s.devices, s.concurrency, s.params, s.threads, elapsed,
         static_cast<unsigned long long>(totals.sessions.load()),
         static_cast<unsigned long long>(totals.errors.load()),
-        static_cast<double>(totals.sessions.load()) / elapsed, p50, p99);
+        static_cast<double>(totals.sessions.load()) / elapsed, p50, p99, s.stored_devices,
+        prefill_seconds, (loop_cpu + pool_cpu) * per_session, loop_cpu * per_session,
+        pool_cpu * per_session);
     status = totals.errors.load() == 0 && totals.sessions.load() > 0 ? 0 : 1;
     app.stop();
     app.wait();

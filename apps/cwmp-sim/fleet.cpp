@@ -100,7 +100,7 @@ struct Fleet::Impl {
   std::uint64_t rss_before_kib = 0;
   std::uint64_t rss_after_start_kib = 0;
 
-  explicit Impl(SimConfig c) : config(std::move(c)), stats(config.devices) {
+  explicit Impl(SimConfig c) : config(std::move(c)), stats(config.devices, config.warmup) {
     std::string text;
     if (config.model.empty()) {
       text = cpe::model::builtin_model_json();
@@ -332,6 +332,7 @@ boost::json::object Fleet::report(bool interrupted) const {
   r["periodicIntervalSeconds"] = im.config.periodic_interval.count();
   r["interrupted"] = interrupted;
   r["totals"] = to_json(im.stats.total());
+  r["measured"] = to_json(im.stats.measured());
   {
     std::lock_guard lock(im.bootstrap_mutex);
     r["bootstrapped"] = im.bootstrapped_count;

@@ -67,10 +67,21 @@ int main(int argc, char** argv) {
       if (fleet.finished()) break;
     }
     if (tty) std::printf("\n");
+    // The measurement ends here: stopping thousands of devices takes a moment.
+    fleet.stats().end_measurement();
     fleet.stop();
     const boost::json::object report = fleet.report(interrupted);
     std::printf("%s\n", sim::progress_line(fleet.stats().total()).c_str());
     std::printf("%s\n", fleet.summary().c_str());
+    if (config.warmup.count() > 0) {
+      const sim::Measured m = fleet.stats().measured();
+      std::printf(
+          "measured after a %.1f s warm-up, over %.1f s: %llu sessions (%.0f/s), %llu failed, "
+          "p50 %.1f ms  p90 %.1f ms  p99 %.1f ms\n",
+          m.warmup_s, m.seconds, static_cast<unsigned long long>(m.sessions_ok),
+          m.sessions_ok_per_s, static_cast<unsigned long long>(m.sessions_failed), m.p50_ms,
+          m.p90_ms, m.p99_ms);
+    }
     if (!config.report.empty()) {
       std::ofstream out(config.report);
       out << boost::json::serialize(report) << "\n";

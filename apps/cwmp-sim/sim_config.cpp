@@ -93,6 +93,11 @@ const cli::OptionTable<SimConfig>& options() {
       {"duration",
        {"stop after this long (e.g. 60s, 5m; default: until SIGINT/SIGTERM)", "DURATION",
         [](SimConfig& c, const std::string& v) { c.duration = to_seconds("duration", v); }}},
+      {"warmup",
+       {"leave sessions that end within this long of the start out of the report's measured "
+        "figures (rate, latency); part of --duration (default 0)",
+        "DURATION",
+        [](SimConfig& c, const std::string& v) { c.warmup = cli::to_duration("warmup", v); }}},
       {"cr-listen",
        {"one connection-request listener for every device (a path each); empty: none", "ADDR:PORT",
         set_string<&SimConfig::cr_listen>}},
@@ -152,6 +157,11 @@ ParseOutcome parse_command_line(const std::vector<std::string>& args) {
     outcome = {};
     outcome.exit_code = 2;
     outcome.message = "cwmp-sim: --acs-url is required\n(see cwmp-sim --help)\n";
+  } else if (outcome.config && outcome.config->duration.count() > 0 &&
+             outcome.config->warmup >= outcome.config->duration) {
+    outcome = {};
+    outcome.exit_code = 2;
+    outcome.message = "cwmp-sim: --warmup must be shorter than --duration\n";
   } else if (outcome.config && outcome.config->scenario == "cr-storm" &&
              (outcome.config->nbi_url.empty() || outcome.config->cr_listen.empty())) {
     outcome = {};

@@ -23,8 +23,11 @@ struct SimConfig {
   std::string product_class = "SimGateway";
   std::chrono::seconds periodic_interval{300};
   double jitter = 1.0;  // the share of the interval the devices' phases spread over (0..1)
-  std::string scenario = "steady";       // steady | boot-storm | cr-storm
-  std::chrono::seconds duration{0};      // 0: until SIGINT/SIGTERM
+  std::string scenario = "steady";   // steady | boot-storm | cr-storm
+  std::chrono::seconds duration{0};  // 0: until SIGINT/SIGTERM
+  // Sessions that end before this long after the start are left out of the report's
+  // "measured" figures (the bootstrap wave of a steady run); --duration includes it.
+  std::chrono::milliseconds warmup{0};
   std::string cr_listen;                 // one listener for every device's connection requests
   std::string cr_host;                   // the host in the devices' ConnectionRequestURL
   std::string cr_username;               // every device's ConnectionRequestUsername; the

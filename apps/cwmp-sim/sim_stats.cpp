@@ -74,18 +74,30 @@ void LatencyHistogram::clear() {
   count_ = 0;
 }
 
-Stats::Stats(std::uint64_t devices) : online_(devices, 0) {}
+Stats::Stats(std::uint64_t devices, std::chrono::milliseconds warmup)
+    : measure_from_(start_ + warmup), online_(devices, 0) {}
 
 void Stats::session_ended(std::size_t index, bool ok, std::string_view error,
                           std::chrono::microseconds latency, bool connection_request) {
+  const auto ended = Clock::now();
   std::lock_guard lock(mutex_);
+  const bool measured = ended >= measure_from_ && (!measure_until_ || ended < *measure_until_);
   if (ok) {
     ++ok_;
     all_.add(latency);
     recent_.add(latency);
+    if (measured) {
+      ++measured_ok_;
+      measured_latency_.add(latency);
+    }
   } else {
     ++failed_;
-    ++failures_[static_cast<std::size_t>(classify_failure(error))];
+    const auto kind = static_cast<std::size_t>(classify_failure(error));
+    ++failures_[kind];
+    if (measured) {
+      ++measured_failed_;
+      ++measured_failures_[kind];
+    }
   }
   ++recent_sessions_;
   if (connection_request) ++connection_requests_;
@@ -108,6 +120,7 @@ Snapshot Stats::fill(double elapsed_s) const {
   s.failures = failures_;
   s.connection_requests = connection_requests_;
   s.total_p50_ms = all_.quantile_ms(0.50);
+  s.total_p90_ms = all_.quantile_ms(0.90);
   s.total_p99_ms = all_.quantile_ms(0.99);
   return s;
 }
@@ -134,6 +147,28 @@ Snapshot Stats::total() const {
   s.p50_ms = s.total_p50_ms;
   s.p99_ms = s.total_p99_ms;
   return s;
+}
+
+Measured Stats::measured() const {
+  std::lock_guard lock(mutex_);
+  Measured m;
+  m.warmup_s = std::chrono::duration<double>(measure_from_ - start_).count();
+  const Clock::time_point until = measure_until_.value_or(Clock::now());
+  m.seconds =
+      until > measure_from_ ? std::chrono::duration<double>(until - measure_from_).count() : 0.0;
+  m.sessions_ok = measured_ok_;
+  m.sessions_failed = measured_failed_;
+  m.failures = measured_failures_;
+  m.sessions_ok_per_s = m.seconds > 0 ? static_cast<double>(measured_ok_) / m.seconds : 0;
+  m.p50_ms = measured_latency_.quantile_ms(0.50);
+  m.p90_ms = measured_latency_.quantile_ms(0.90);
+  m.p99_ms = measured_latency_.quantile_ms(0.99);
+  return m;
+}
+
+void Stats::end_measurement() {
+  std::lock_guard lock(mutex_);
+  if (!measure_until_) measure_until_ = Clock::now();
 }
 
 std::string progress_line(const Snapshot& s) {
@@ -171,7 +206,20 @@ boost::json::object to_json(const Snapshot& s) {
           {"connectionRequestSessions", s.connection_requests},
           {"sessionsPerSecond", s.sessions_per_s},
           {"latencyP50Ms", s.total_p50_ms},
+          {"latencyP90Ms", s.total_p90_ms},
           {"latencyP99Ms", s.total_p99_ms}};
+}
+
+boost::json::object to_json(const Measured& m) {
+  boost::json::object failures;
+  for (std::size_t i = 0; i < kFailureKinds; ++i) {
+    failures[to_string(static_cast<FailureKind>(i))] = m.failures[i];
+  }
+  return {{"warmupSeconds", m.warmup_s},     {"seconds", m.seconds},
+          {"sessionsOk", m.sessions_ok},     {"sessionsFailed", m.sessions_failed},
+          {"failures", std::move(failures)}, {"sessionsOkPerSecond", m.sessions_ok_per_s},
+          {"latencyP50Ms", m.p50_ms},        {"latencyP90Ms", m.p90_ms},
+          {"latencyP99Ms", m.p99_ms}};
 }
 
 }  // namespace sim

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,12 +60,29 @@ struct Snapshot {
   double p50_ms = 0;          // over the last interval
   double p99_ms = 0;
   double total_p50_ms = 0;  // over the whole run
+  double total_p90_ms = 0;
   double total_p99_ms = 0;
+};
+
+// The figures of the measurement window: from the end of the warm-up to end_measurement()
+// (or now). Sessions are counted by the time they end.
+struct Measured {
+  double warmup_s = 0;
+  double seconds = 0;  // the window's length
+  std::uint64_t sessions_ok = 0;
+  std::uint64_t sessions_failed = 0;
+  std::array<std::uint64_t, kFailureKinds> failures{};
+  double sessions_ok_per_s = 0;  // successful sessions only
+  double p50_ms = 0;             // of the successful sessions
+  double p90_ms = 0;
+  double p99_ms = 0;
 };
 
 class Stats {
  public:
-  explicit Stats(std::uint64_t devices);
+  // Sessions ending within `warmup` of the construction are left out of measured().
+  explicit Stats(std::uint64_t devices,
+                 std::chrono::milliseconds warmup = std::chrono::milliseconds(0));
 
   // A session of device `index` ended.
   void session_ended(std::size_t index, bool ok, std::string_view error,
@@ -74,13 +92,20 @@ class Stats {
   Snapshot interval();
   // The figures since start (the interval fields: over the whole run).
   Snapshot total() const;
+  // The measurement window's figures.
+  Measured measured() const;
+  // Closes the measurement window (before stopping the fleet, so that the time taken to
+  // stop is not counted); later sessions are not measured. Idempotent.
+  void end_measurement();
 
  private:
   Snapshot fill(double elapsed_s) const;
 
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start_ = Clock::now();
+  const Clock::time_point measure_from_;
   mutable std::mutex mutex_;
+  std::optional<Clock::time_point> measure_until_;
   std::vector<std::uint8_t> online_;  // per device: 1 when its last session succeeded
   std::uint64_t online_count_ = 0;
   std::uint64_t ok_ = 0;
@@ -90,6 +115,11 @@ class Stats {
   LatencyHistogram all_;
   LatencyHistogram recent_;
   std::uint64_t recent_sessions_ = 0;
+  // The measurement window.
+  LatencyHistogram measured_latency_;
+  std::uint64_t measured_ok_ = 0;
+  std::uint64_t measured_failed_ = 0;
+  std::array<std::uint64_t, kFailureKinds> measured_failures_{};
   Clock::time_point recent_start_ = start_;
 };
 
@@ -99,5 +129,6 @@ std::string progress_line(const Snapshot& s);
 
 // The report's JSON form.
 boost::json::object to_json(const Snapshot& s);
+boost::json::object to_json(const Measured& m);
 
 }  // namespace sim
