@@ -98,6 +98,7 @@ struct AcsApp::Impl {
 
     acs::CwmpServiceOptions cwmp;
     cwmp.session.refresh_batch = config.refresh_batch;
+    cwmp.session.per_device_cr_credentials = config.cr_credentials == "per-device";
     cwmp.idle_timeout = config.session_idle_timeout;
     cwmp.max_duration = config.session_max_duration;
     cwmp.max_sessions = config.max_sessions;
@@ -247,6 +248,9 @@ BoundPorts AcsApp::start() {
     spdlog::warn(
         "no shared CPE credentials (--cpe-username/--cpe-password): only devices with "
         "per-device credentials (PUT /cpe-credentials/<user> on the NBI) can connect");
+  }
+  if (c.cr_credentials == "per-device") {
+    spdlog::info("connection-request credentials: random per device, set on 0 BOOTSTRAP");
   }
   spdlog::info("data in {} (database {}), files served as {}", c.data_dir, c.database_path(),
                im.files_base_url());

@@ -102,6 +102,16 @@ const cli::OptionTable<AcsConfig>& options() {
         [](AcsConfig& c, const std::string& v) {
           c.cr_allow_basic = to_bool("cr-allow-basic", v);
         }}},
+      {"cr-credentials",
+       {"per-device (default): random ConnectionRequestUsername/Password for each device on "
+        "0 BOOTSTRAP; keep: set none",
+        "MODE",
+        [](AcsConfig& c, const std::string& v) {
+          if (v != "per-device" && v != "keep") {
+            throw std::invalid_argument("cr-credentials: per-device or keep, not '" + v + "'");
+          }
+          c.cr_credentials = v;
+        }}},
       {"max-file-size",
        {"largest file the NBI or a CPE upload may store, in bytes (default 256 MiB)", "BYTES",
         [](AcsConfig& c, const std::string& v) {

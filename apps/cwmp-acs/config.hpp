@@ -41,6 +41,9 @@ struct AcsConfig {
   std::chrono::milliseconds session_max_duration{600'000};
   std::chrono::milliseconds cr_timeout{2000};
   bool cr_allow_basic = false;
+  // per-device: on 0 BOOTSTRAP the ACS sets random ConnectionRequestUsername/Password of
+  // the device's own; keep: it leaves them as they are (docs/connection-requests.md).
+  std::string cr_credentials = "per-device";
   std::uint64_t max_file_size = 256ull * 1024 * 1024;
   std::size_t refresh_batch = 256;
   unsigned threads = 0;        // event-loop threads; 0 = one per core

@@ -88,6 +88,10 @@ struct Entry {
   bool registered = false;   // in the device and cookie maps
   std::string bound_device;  // the per-device credentials used are only good for this device
   std::string username;      // of those credentials
+  // The per-device connection-request credentials task this bootstrap session queued: it
+  // runs before the device's other tasks (handed to the session once).
+  std::optional<std::int64_t> cr_task;
+  bool cr_task_handed = false;
 };
 
 // Failed authentications of one source address within the current window.
@@ -122,7 +126,11 @@ struct CwmpService::Impl {
   std::optional<net::Response> rate_limited(const net::Request& request, const std::string& source,
                                             Millis now);
   void auth_failed(const std::string& source, std::string_view username, Millis now);
-  void apply(const std::vector<Effect>& effects);
+  void apply(const std::vector<Effect>& effects, Entry& entry);
+  void queue_cr_credentials(const QueueCrCredentials& queue, Entry& entry);
+  std::optional<Task> next_task_for(Entry& entry, Millis now);
+  // Applies the reply's effects and, while the session asks for tasks, hands it the next.
+  Reply drive(Entry& entry, Reply reply, Millis now);
   void session_ended(const Entry& entry, std::string_view outcome, Millis now);
   void count(std::string_view family, const Metrics::Labels& labels = {}) {
     if (options.metrics != nullptr) options.metrics->add(family, labels);
@@ -276,10 +284,44 @@ asio::awaitable<AuthCheck> CwmpService::Impl::authenticate(const net::Request& r
   co_return check;
 }
 
-void CwmpService::Impl::apply(const std::vector<Effect>& effects) {
+// The device bootstrapped: new connection-request credentials of its own, set through an
+// ordinary setParameterValues task so that its outcome (done, or the CPE's fault) is stored
+// and shown by the NBI like an operator's. Once done, the store holds the values the ACS set
+// and connection requests use them; after a fault it keeps what it had.
+void CwmpService::Impl::queue_cr_credentials(const QueueCrCredentials& queue, Entry& entry) {
+  const CrCredentials credentials = make_cr_credentials(random_bytes);
+  const std::int64_t id =
+      store.add_task(queue.device_id, TaskType::kSetParameterValues,
+                     cr_credentials_task(queue.root, credentials), options.clock(), 0);
+  entry.cr_task = id;
+  entry.cr_task_handed = false;
+  spdlog::info("cwmp: {} bootstrap: per-device connection-request credentials set by task {}",
+               queue.device_id, id);
+}
+
+std::optional<Task> CwmpService::Impl::next_task_for(Entry& entry, Millis now) {
+  if (entry.cr_task && !entry.cr_task_handed) {
+    entry.cr_task_handed = true;
+    std::optional<Task> task = store.get_task(*entry.cr_task);
+    if (task && task->state == TaskState::kQueued) return task;
+  }
+  return store.next_task(entry.session.device_id(), now);
+}
+
+Reply CwmpService::Impl::drive(Entry& entry, Reply reply, Millis now) {
+  apply(reply.effects, entry);
+  while (reply.need_task) {
+    std::optional<Task> task = next_task_for(entry, now);
+    reply = entry.session.next_task(std::move(task), now);
+    apply(reply.effects, entry);
+  }
+  return reply;
+}
+
+void CwmpService::Impl::apply(const std::vector<Effect>& effects, Entry& entry) {
   for (const Effect& effect : effects) {
     std::visit(
-        [this](const auto& e) {
+        [this, &entry](const auto& e) {
           using T = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<T, RecordInform>) {
             store.record_inform(e.record);
@@ -290,8 +332,21 @@ void CwmpService::Impl::apply(const std::vector<Effect>& effects) {
           } else if constexpr (std::is_same_v<T, CompleteTask>) {
             store.complete_task(e.task_id, e.result, e.learned, e.removed_prefixes,
                                 options.clock());
+            if (entry.cr_task == e.task_id) {
+              spdlog::info("cwmp: {} took its per-device connection-request credentials",
+                           entry.session.device_id());
+            }
           } else if constexpr (std::is_same_v<T, FailTask>) {
             store.fail_task(e.task_id, e.fault, options.clock());
+            if (entry.cr_task == e.task_id) {
+              // Logged once per bootstrap: the task's fault is in the NBI.
+              spdlog::warn(
+                  "cwmp: {} refused per-device connection-request credentials (task {}, fault "
+                  "{}: {}): connection requests keep the credentials the ACS knew",
+                  entry.session.device_id(), e.task_id, e.fault.code, e.fault.message);
+            }
+          } else if constexpr (std::is_same_v<T, QueueCrCredentials>) {
+            queue_cr_credentials(e, entry);
           } else if constexpr (std::is_same_v<T, CompleteTransfer>) {
             const auto task = store.complete_transfer(e.device_id, e.command_key, e.outcome,
                                                       e.fault, options.clock());
@@ -315,14 +370,7 @@ void CwmpService::Impl::apply(const std::vector<Effect>& effects) {
 
 // The session's answer to one POST, with every effect on disk before it returns.
 Reply CwmpService::Impl::run(Entry& entry, std::string_view body, Millis now) {
-  Reply reply = entry.session.on_post(body, now);
-  apply(reply.effects);
-  while (reply.need_task) {
-    std::optional<Task> task = store.next_task(entry.session.device_id(), now);
-    reply = entry.session.next_task(std::move(task), now);
-    apply(reply.effects);
-  }
-  return reply;
+  return drive(entry, entry.session.on_post(body, now), now);
 }
 
 void CwmpService::Impl::session_ended(const Entry& entry, std::string_view outcome, Millis now) {
@@ -461,13 +509,7 @@ asio::awaitable<net::Response> CwmpService::handle(net::Request& request,
         im.store_executor,
         [&im, &entry, &request, &reply, is_new, now]() -> asio::awaitable<Reply> {
           if (is_new) {
-            Reply first = std::move(reply);
-            im.apply(first.effects);
-            while (first.need_task) {
-              std::optional<Task> task = im.store.next_task(entry->device_id, now);
-              first = entry->session.next_task(std::move(task), now);
-              im.apply(first.effects);
-            }
+            Reply first = im.drive(*entry, std::move(reply), now);
             co_return first;
           }
           co_return im.run(*entry, request.body(), now);

@@ -63,7 +63,64 @@ bool is_transfer(TaskType type) {
          type == TaskType::kScheduleDownload;
 }
 
+// Characters a person can read back without confusion: no 0/O, 1/l/I.
+constexpr std::string_view kUsernameAlphabet = "23456789abcdefghijkmnpqrstuvwxyz";  // 32
+constexpr std::string_view kPasswordAlphabet =
+    "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";  // 56
+constexpr std::size_t kUsernameRandomChars = 16;
+constexpr std::size_t kPasswordChars = 24;
+
+// `count` characters of `alphabet`, each uniform: bytes at or above the largest multiple
+// of the alphabet's size are drawn again (rejection sampling, no modulo bias).
+std::string random_text(const RandomBytes& random, std::string_view alphabet, std::size_t count) {
+  const std::size_t limit = 256 - 256 % alphabet.size();
+  std::string out;
+  out.reserve(count);
+  std::uint8_t buffer[64];
+  while (out.size() < count) {
+    random(std::span<std::uint8_t>(buffer, sizeof buffer));
+    for (const std::uint8_t b : buffer) {
+      if (b >= limit) continue;
+      out.push_back(alphabet[b % alphabet.size()]);
+      if (out.size() == count) break;
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+CrCredentials make_cr_credentials(const RandomBytes& random) {
+  CrCredentials c;
+  c.username = "cr-" + random_text(random, kUsernameAlphabet, kUsernameRandomChars);
+  c.password = random_text(random, kPasswordAlphabet, kPasswordChars);
+  return c;
+}
+
+boost::json::object cr_credentials_task(std::string_view root, const CrCredentials& credentials) {
+  const std::string prefix = std::string(root) + "ManagementServer.";
+  boost::json::array values;
+  values.push_back(boost::json::array{boost::json::string(prefix + "ConnectionRequestUsername"),
+                                      boost::json::string(credentials.username), "xsd:string"});
+  values.push_back(boost::json::array{boost::json::string(prefix + "ConnectionRequestPassword"),
+                                      boost::json::string(credentials.password), "xsd:string"});
+  return boost::json::object{{"name", "setParameterValues"},
+                             {"parameterValues", std::move(values)}};
+}
+
+std::string data_model_root(const std::vector<ParameterUpdate>& parameters) {
+  static constexpr std::string_view kRoots[] = {"InternetGatewayDevice.", "Device."};
+  // The root of ManagementServer (the object being set) wins; else the first root seen.
+  std::string first;
+  for (const ParameterUpdate& p : parameters) {
+    for (const std::string_view root : kRoots) {
+      if (!p.path.starts_with(root)) continue;
+      if (p.path.compare(root.size(), 17, "ManagementServer.") == 0) return std::string(root);
+      if (first.empty()) first = root;
+    }
+  }
+  return first;
+}
 
 std::string default_command_key(std::int64_t task_id) {
   return "task-" + std::to_string(task_id);
@@ -194,7 +251,14 @@ Reply AcsSession::on_inform(const cwmp::Decoded& decoded, Millis now) {
   header.id = env.header.id;
   if (use_cwmp_version_header_) header.use_cwmp_version = std::string(cwmp::to_string(version_));
   Reply r = envelope_reply(std::move(header), cwmp::InformResponse{1});
+  // A bootstrap is a device the ACS manages afresh (first contact, factory reset, new ACS
+  // URL: TR-069 §3.7.1.5): whatever connection-request credentials it had are not ours.
+  std::string root;
+  if (config_.per_device_cr_credentials && record.bootstrap()) {
+    root = data_model_root(record.parameters);
+  }
   r.effects.push_back(RecordInform{std::move(record)});
+  if (!root.empty()) r.effects.push_back(QueueCrCredentials{device_id_, std::move(root)});
   state_ = SessionState::kCpeRequests;
   return r;
 }

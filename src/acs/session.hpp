@@ -12,7 +12,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -31,6 +33,10 @@ struct SessionConfig {
   // refreshObject asks the values of at most this many parameters per GetParameterValues,
   // so that a huge data model never becomes one huge response.
   std::size_t refresh_batch = 256;
+  // On 0 BOOTSTRAP, give the device connection-request credentials of its own
+  // (QueueCrCredentials effect; docs/connection-requests.md). Off in the library,
+  // on in cwmp-acs (--cr-credentials per-device).
+  bool per_device_cr_credentials = false;
 };
 
 // --- effects -----------------------------------------------------------------
@@ -68,8 +74,33 @@ struct RecordCpeRequest {
   std::string device_id;
   cwmp::Body request;
 };
+// A 0 BOOTSTRAP Inform with per_device_cr_credentials on: the device gets random
+// connection-request credentials of its own. The caller generates them
+// (make_cr_credentials), queues cr_credentials_task() as a setParameterValues task and
+// hands it to next_task() before any other task of this session, so that it is recorded
+// (done or fault) like an operator's task.
+struct QueueCrCredentials {
+  std::string device_id;
+  std::string root;  // "Device." (TR-181) or "InternetGatewayDevice." (TR-098)
+};
 using Effect = std::variant<RecordInform, MarkTaskSent, RecordParameters, CompleteTask, FailTask,
-                            CompleteTransfer, RecordCpeRequest>;
+                            CompleteTransfer, RecordCpeRequest, QueueCrCredentials>;
+
+// --- per-device connection-request credentials -------------------------------
+struct CrCredentials {
+  std::string username;
+  std::string password;
+};
+// Fills the span with cryptographically secure random bytes (RAND_bytes in the ACS).
+using RandomBytes = std::function<void(std::span<std::uint8_t>)>;
+// "cr-" + 16 characters (80 bits) and a 24-character password (~139 bits), drawn without
+// bias from alphabets without look-alike characters (no 0/O, 1/l/I).
+CrCredentials make_cr_credentials(const RandomBytes& random);
+// The setParameterValues arguments (GenieACS shape) that set them under `root`.
+boost::json::object cr_credentials_task(std::string_view root, const CrCredentials& credentials);
+// The data-model root an Inform's parameters use ("Device." or "InternetGatewayDevice."),
+// "" when they show neither.
+std::string data_model_root(const std::vector<ParameterUpdate>& parameters);
 
 // The CommandKey the ACS gives a transfer task posted without one, so that its
 // TransferComplete finds it ("task-<id>").

@@ -184,6 +184,9 @@ class AcsFixture : public ::testing::Test {
     c.cpe_username = kCpeUser;
     c.cpe_password = kCpePassword;
     c.cr_timeout = 2000ms;
+    // These tests give devices their connection-request credentials themselves (or check
+    // what a bootstrap leaves): no per-device credentials from the ACS unless a test asks.
+    c.cr_credentials = "keep";
     c.threads = 2;
     c.store_threads = 2;
     return c;

@@ -61,8 +61,10 @@ start_acs() {  # extra options replace the plain listeners (e.g. TLS ones)
   if [[ $# -gt 0 ]]; then listeners=(--cwmp-listen "" --files-listen "" "$@"); fi
   starts=$((starts + 1))
   log="$tmp/acs-$starts.log"
+  # --cr-credentials keep: the scripted CPE (curl) answers the Inform and the empty POST only,
+  # not the SetParameterValues of per-device credentials a bootstrap gets by default.
   "$bin" --data-dir "$data" --nbi-listen 127.0.0.1:0 "${listeners[@]}" \
-    --cpe-username cpe --cpe-password secret >"$log" 2>&1 &
+    --cpe-username cpe --cpe-password secret --cr-credentials keep >"$log" 2>&1 &
   acs_pid=$!
   cwmp_port="" nbi_port=""
   for _ in $(seq 100); do
