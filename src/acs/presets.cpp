@@ -39,22 +39,8 @@ struct Invalid {
   throw Invalid{std::move(where), std::move(message)};
 }
 
-std::string escape_pointer(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string at(const std::string& where, std::string_view key) {
-  return where + "/" + escape_pointer(key);
+  return where + "/" + query::json_pointer_token(key);
 }
 std::string at(const std::string& where, std::size_t index) {
   return where + "/" + std::to_string(index);

@@ -114,6 +114,10 @@ struct QueryError {
 
 using ParseResult = cwmp::Result<Query, QueryError>;
 
+// One reference token of a JSON Pointer (RFC 6901 §3): "~" -> "~0", "/" -> "~1". For error
+// locations in the JSON documents the ACS reads (queries, presets).
+std::string json_pointer_token(std::string_view key);
+
 // Parses a query given as JSON. The text form also reports invalid JSON as a QueryError.
 ParseResult parse_query(const boost::json::value& json);
 ParseResult parse_query(std::string_view json_text);

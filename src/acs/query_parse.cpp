@@ -16,23 +16,8 @@ namespace json = boost::json;
 // object and an array), so that deep input is refused before it costs stack.
 constexpr std::size_t kMaxJsonDepth = 4 * kMaxDepth + 8;
 
-std::string pointer_token(std::string_view key) {
-  std::string out;
-  out.reserve(key.size());
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string child(const std::string& where, std::string_view key) {
-  return where + "/" + pointer_token(key);
+  return where + "/" + json_pointer_token(key);
 }
 
 std::string child(const std::string& where, std::size_t index) {
@@ -313,6 +298,21 @@ class Parser {
 };
 
 }  // namespace
+
+std::string json_pointer_token(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
 
 ParseResult parse_query(const boost::json::value& json) {
   try {
