@@ -39,6 +39,7 @@
 
 #include "acs/device_id.hpp"
 #include "acs/model.hpp"
+#include "acs_bench_support.hpp"
 #include "app.hpp"
 #include "cwmp/codec.hpp"
 #include "cwmp/http_auth.hpp"
@@ -134,10 +135,6 @@ std::string inform_body(const cwmp::DeviceId& device, const char* event) {
   return encode_or_throw(std::move(m), "1");
 }
 
-void random_bytes(std::span<std::uint8_t> out) {
-  RAND_bytes(out.data(), static_cast<int>(out.size()));
-}
-
 struct SessionFigures {
   std::uint64_t cpe_to_acs_bytes = 0;  // HTTP bodies the CPE sent
   std::uint64_t acs_to_cpe_bytes = 0;  // HTTP bodies the ACS answered
@@ -179,7 +176,7 @@ asio::awaitable<SessionFigures> session(std::string url, std::string inform,
   }
   auto challenge = cwmp::auth::parse_www_authenticate(std::string(www->value()));
   if (!challenge) throw std::runtime_error("bad challenge");
-  cwmp::auth::DigestClient digest("bench", "bench-password", random_bytes);
+  cwmp::auth::DigestClient digest(bench::kCpeUsername, bench::kCpePassword, bench::random_bytes);
   digest.set_challenge(challenge->digest);
   net::Headers headers;
   headers.emplace_back("Authorization", *digest.authorization("POST", "/"));
@@ -396,16 +393,9 @@ int main(int argc, char** argv) {
   s.batch = std::max(1u, static_cast<unsigned>(std::stoul(arg(argc, argv, "--batch", "256"))));
   spdlog::set_level(spdlog::level::warn);
 
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("cwmp-bench-" + std::to_string(std::random_device{}()));
-  acs_app::AcsConfig config;
-  config.data_dir = dir.string();
-  config.cwmp_listen = "127.0.0.1:0";
+  const auto dir = bench::fresh_data_dir();
+  acs_app::AcsConfig config = bench::acs_config(dir, s.threads);
   config.nbi_listen = "127.0.0.1:0";
-  config.files_listen = "";
-  config.cpe_username = "bench";
-  config.cpe_password = "bench-password";
-  config.threads = s.threads;
   config.refresh_batch = s.batch;
   int status = 0;
   {

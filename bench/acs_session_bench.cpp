@@ -36,6 +36,7 @@
 
 #include "acs/device_id.hpp"
 #include "acs/model.hpp"
+#include "acs_bench_support.hpp"
 #include "app.hpp"
 #include "cwmp/codec.hpp"
 #include "cwmp/http_auth.hpp"
@@ -160,10 +161,6 @@ struct Totals {
   std::vector<std::vector<double>> latencies;  // per worker, ms
 };
 
-void random_bytes(std::span<std::uint8_t> out) {
-  RAND_bytes(out.data(), static_cast<int>(out.size()));
-}
-
 asio::awaitable<bool> one_session(const std::string& url, const std::string& body) {
   // Arguments are named locals: GCC 12 miscompiles temporaries built inside co_await calls.
   const auto executor = co_await asio::this_coro::executor;
@@ -177,7 +174,7 @@ asio::awaitable<bool> one_session(const std::string& url, const std::string& bod
   if (www == first.response.end()) co_return false;
   auto challenge = cwmp::auth::parse_www_authenticate(std::string(www->value()));
   if (!challenge) co_return false;
-  cwmp::auth::DigestClient digest("bench", "bench-password", random_bytes);
+  cwmp::auth::DigestClient digest(bench::kCpeUsername, bench::kCpePassword, bench::random_bytes);
   digest.set_challenge(challenge->digest);
   const auto authorization = digest.authorization("POST", "/");
   net::Headers headers;
@@ -242,16 +239,8 @@ int main(int argc, char** argv) {
   if (s.stored_devices > 0) s.devices = std::min(s.devices, s.stored_devices);
   spdlog::set_level(spdlog::level::warn);
 
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("cwmp-bench-" + std::to_string(std::random_device{}()));
-  acs_app::AcsConfig config;
-  config.data_dir = dir.string();
-  config.cwmp_listen = "127.0.0.1:0";
-  config.nbi_listen = "";
-  config.files_listen = "";
-  config.cpe_username = "bench";
-  config.cpe_password = "bench-password";
-  config.threads = s.threads;
+  const auto dir = bench::fresh_data_dir();
+  acs_app::AcsConfig config = bench::acs_config(dir, s.threads);
   config.max_sessions = 100'000;
   int status = 0;
   {

@@ -26,7 +26,7 @@ BUILD_DIR=${BUILD_DIR:-build-bench}  # relative to the repository, or absolute
 # The thread split on a 2-core machine shared by the server and the simulator (both busy).
 # The simulator costs more CPU per session than either server (a whole agent: data-model
 # reads, XML encode/decode, the Digest client, a new connection each time), so it gets the
-# most: 2 io threads (its default, one per core) plus its fixed pool of 2 worker threads.
+# most: 2 io threads (its default, one per core), which also run the agents' data-model calls.
 # The server under test gets 1 event-loop thread: the bare server uses under half a core at
 # its peak here and 2 loop threads changed nothing measurable for either server. cwmp-acs
 # keeps its default 8 store threads: they mostly wait for fsync, and several of them let
@@ -184,7 +184,7 @@ WARMUP_TEXT="5 s + 1 s per 1000 devices"
 [[ -z "$WARMUP" ]] || WARMUP_TEXT="${WARMUP}s"
 LOAD_BEFORE=$(uptime | sed 's/^ *//')
 echo "== measuring: devices [$DEVICE_COUNTS], periodic interval ${INTERVAL}s, window ${WINDOW}s"
-echo "   threads: server $ACS_THREADS (acs store $STORE_THREADS), sim io $SIM_THREADS + 2 workers"
+echo "   threads: server $ACS_THREADS (acs store $STORE_THREADS), sim io $SIM_THREADS"
 echo "   (columns: sessions/s, p50, p90, p99 ms, ok, failed, failure kinds, bootstrapped, window s)"
 : >"$WORK/points.csv"
 for n in $DEVICE_COUNTS; do
@@ -239,7 +239,7 @@ EOF
   echo "load after    $(uptime | sed 's/^ *//')"
   echo "              (other work may share the machine: each point's 1-minute load average at"
   echo "              the start of its window is in results.csv, *_load1)"
-  echo "threads       server event loop $ACS_THREADS, cwmp-acs store $STORE_THREADS, bare $BARE_THREADS, cwmp-sim io $SIM_THREADS + 2 workers"
+  echo "threads       server event loop $ACS_THREADS, cwmp-acs store $STORE_THREADS, bare $BARE_THREADS, cwmp-sim io $SIM_THREADS"
   echo "run           devices [$DEVICE_COUNTS], periodic interval ${INTERVAL}s, window ${WINDOW}s, warm-up $WARMUP_TEXT"
 } >"$OUT/machine.txt"
 

@@ -74,9 +74,6 @@ struct Fleet::Impl {
   std::shared_ptr<const cpe::model::Schema> schema;
   std::string manufacturer;
   Stats stats;
-  // DeviceApi calls of every device, a strand each. Declared before `io`: the io_context's
-  // destruction destroys the agents' pending work, which still holds strands of this pool.
-  asio::thread_pool worker{2};
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
   std::vector<std::thread> io_threads;
@@ -164,7 +161,12 @@ struct Fleet::Impl {
   cpe::agent::AgentOptions agent_options(std::uint32_t index) {
     cpe::agent::AgentOptions o;
     o.state_dir.clear();  // in memory: a simulated device has no flash
-    o.worker = asio::make_strand(worker.get_executor());
+    // The agent's DeviceApi calls (data model, state) run on a strand of the io threads, not
+    // on a worker pool as in cwmp-cpe: a simulated device has no flash, no hooks and no
+    // download files (download_dir empty: counted and discarded), so nothing there blocks,
+    // and each hop to a pool and back cost a pair of futex wake-ups (a fifth of the
+    // simulator's CPU in perf, bench/README.md).
+    o.worker = asio::make_strand(io.get_executor());
     o.cr_listen.clear();
     o.cr_router = router;
     o.cr_host = config.cr_host;
@@ -278,7 +280,6 @@ void Fleet::stop() {
   im.io.stop();
   for (std::thread& t : im.io_threads) t.join();
   im.io_threads.clear();
-  im.worker.join();
 }
 
 Stats& Fleet::stats() {

@@ -1,7 +1,7 @@
 // cwmp-sim's fleet (issue 5 §1): N simulated CPEs in one process. Each device is the real
 // agent — a cpe::model::DataModel over one shared, immutable Schema (the device keeps only
-// its differences) and a cpe::agent::Agent — with in-memory state, a worker strand on a pool
-// shared by all devices, and a path on one shared connection-request listener. The scenarios
+// its differences) and a cpe::agent::Agent — with in-memory state, its data-model calls on a
+// strand of the io threads, and a path on one shared connection-request listener. The scenarios
 // drive them; Stats counts what happened.
 #pragma once
 
