@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command: builds cwmp-acs and the cwmp-cpe agent, starts the ACS on its
 # embedded SQLite store, has the agent bootstrap against it, then drives the device through the
-# NBI with curl (its own connection-request credentials, values read through connection
-# requests, a firmware upgrade), and stops both cleanly.
+# NBI with curl (the connection-request credentials the ACS gave it, values read through
+# connection requests, a firmware upgrade), and stops both cleanly.
 #
 # Ports are the usual ones (CWMP 7547, NBI 7557, files 7567); override with CWMP_PORT,
 # NBI_PORT, FILES_PORT when they are taken. The data stays in $DATA_DIR (default: a new
@@ -59,18 +59,15 @@ echo "== the device as the NBI shows it (GET /devices/?query=...&projection=...)
 curl -s "$nbi/devices/?query=%7B%22_id%22%3A%22$device%22%7D&projection=_id,_lastInform,_lastBootstrap,Device.DeviceInfo,Device.ManagementServer.ConnectionRequestURL" | jq .
 
 echo
-echo "== give the device its own connection-request credentials (setParameterValues, sent at once"
-echo "   through a connection request; ?connection_request&timeout=10000 waits for the result)"
-cr_password="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-curl -s -X POST "$nbi/devices/$device/tasks?connection_request&timeout=10000" -d '{
-  "name": "setParameterValues",
-  "parameterValues": [
-    ["Device.ManagementServer.ConnectionRequestUsername", "acs-cr"],
-    ["Device.ManagementServer.ConnectionRequestPassword", "'"$cr_password"'"]]}' |
-  jq '{_id, name, status, result}'
+echo "== at its bootstrap the ACS gave the device connection-request credentials of its own"
+echo "   (random, a SetParameterValues task queued ahead of any other; --cr-credentials keep"
+echo "   turns it off): the task as the NBI shows it, password hidden here"
+curl -s -G "$nbi/tasks/" --data-urlencode "query={\"device\": \"$device\"}" |
+  jq '[.[] | select(.name == "setParameterValues")][0] |
+      {_id, name, status, username: .parameterValues[0][1], password: "(hidden)"}'
 
 echo
-echo "== read values; the connection request now authenticates with those credentials (Digest)"
+echo "== read values; the connection request authenticates with those credentials (Digest)"
 curl -s -D "$data_dir/task-headers.txt" -X POST \
   "$nbi/devices/$device/tasks?connection_request&timeout=10000" \
   -d '{"name":"getParameterValues","parameterNames":["Device.DeviceInfo.UpTime","Device.DeviceInfo.SoftwareVersion"]}' |
