@@ -3,9 +3,13 @@
 // benchmarks' clients use.
 #pragma once
 
+#include <sys/types.h>
+#include <time.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <span>
 #include <string>
 
@@ -46,6 +50,41 @@ inline acs_app::AcsConfig acs_config(const std::filesystem::path& data_dir, unsi
   // connection-request credentials a bootstrap would get.
   config.cr_credentials = "keep";
   return config;
+}
+
+// --- CPU time per thread ----------------------------------------------------------------------
+// The client runs in the benchmark's process too, so the ACS's CPU is the sum over its own
+// threads (those AcsApp started: the ids present after start() minus those before). Linux
+// addresses a thread's CPU clock by its id within the same process (what
+// pthread_getcpuclockid computes): ((~tid) << 3) | CPUCLOCK_SCHED (2) | CPUCLOCK_PERTHREAD (4).
+
+inline std::set<pid_t> thread_ids() {
+  std::set<pid_t> ids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    ids.insert(static_cast<pid_t>(std::stol(entry.path().filename().string())));
+  }
+  return ids;
+}
+
+inline double thread_cpu_seconds(pid_t tid) {
+  const auto clock = static_cast<clockid_t>((~static_cast<std::uint32_t>(tid) << 3) | 6u);
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return 0;  // the thread has ended
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+inline double cpu_seconds(const std::set<pid_t>& threads) {
+  double total = 0;
+  for (const pid_t tid : threads) total += thread_cpu_seconds(tid);
+  return total;
+}
+
+inline std::set<pid_t> minus(const std::set<pid_t>& a, const std::set<pid_t>& b) {
+  std::set<pid_t> out;
+  for (const pid_t x : a) {
+    if (!b.contains(x)) out.insert(x);
+  }
+  return out;
 }
 
 }  // namespace bench

@@ -224,38 +224,6 @@ asio::awaitable<std::int64_t> post_refresh(std::string nbi, std::string device_i
   co_return std::stoll(std::string(doc.at("_id").as_string()));
 }
 
-// --- CPU time per thread (as in acs_session_bench.cpp) -------------------------------------
-// Linux addresses a thread's CPU clock by its id within the same process (what
-// pthread_getcpuclockid computes): ((~tid) << 3) | CPUCLOCK_SCHED (2) | CPUCLOCK_PERTHREAD (4).
-
-std::set<pid_t> thread_ids() {
-  std::set<pid_t> ids;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
-    ids.insert(static_cast<pid_t>(std::stol(entry.path().filename().string())));
-  }
-  return ids;
-}
-
-double cpu_seconds(const std::set<pid_t>& threads) {
-  double total = 0;
-  for (const pid_t tid : threads) {
-    const auto clock = static_cast<clockid_t>((~static_cast<std::uint32_t>(tid) << 3) | 6u);
-    timespec ts{};
-    if (clock_gettime(clock, &ts) == 0) {
-      total += static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-    }
-  }
-  return total;
-}
-
-std::set<pid_t> minus(const std::set<pid_t>& a, const std::set<pid_t>& b) {
-  std::set<pid_t> out;
-  for (const pid_t x : a) {
-    if (!b.contains(x)) out.insert(x);
-  }
-  return out;
-}
-
 // --- the store's share, replayed --------------------------------------------------------------
 
 acs::Millis now_ms() {
@@ -337,13 +305,13 @@ struct Bench {
 
     const std::string inform = inform_body(device, "6 CONNECTION REQUEST");
     Run run;
-    const double loop_before = cpu_seconds(event_loop);
-    const double pool_before = cpu_seconds(store_pool);
+    const double loop_before = bench::cpu_seconds(event_loop);
+    const double pool_before = bench::cpu_seconds(store_pool);
     const auto start = Clock::now();
     run.figures = co_await session(cwmp_url, inform, model);
     run.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    run.loop_cpu_ms = (cpu_seconds(event_loop) - loop_before) * 1e3;
-    run.pool_cpu_ms = (cpu_seconds(store_pool) - pool_before) * 1e3;
+    run.loop_cpu_ms = (bench::cpu_seconds(event_loop) - loop_before) * 1e3;
+    run.pool_cpu_ms = (bench::cpu_seconds(store_pool) - pool_before) * 1e3;
     run.acs_cpu_ms = run.loop_cpu_ms + run.pool_cpu_ms;
 
     // The task must be done, or the figures measured something else. (A blocking store
@@ -399,11 +367,12 @@ int main(int argc, char** argv) {
   config.refresh_batch = s.batch;
   int status = 0;
   {
-    const std::set<pid_t> before_app = thread_ids();
+    const std::set<pid_t> before_app = bench::thread_ids();
     acs_app::AcsApp app(config);
-    const std::set<pid_t> store_pool = minus(thread_ids(), before_app);
+    const std::set<pid_t> store_pool = bench::minus(bench::thread_ids(), before_app);
     const auto ports = app.start();
-    const std::set<pid_t> event_loop = minus(minus(thread_ids(), before_app), store_pool);
+    const std::set<pid_t> event_loop =
+        bench::minus(bench::minus(bench::thread_ids(), before_app), store_pool);
 
     Bench bench{s,
                 app,

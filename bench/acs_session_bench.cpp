@@ -120,41 +120,6 @@ void prefill(store::Store& store, unsigned count, unsigned params, unsigned writ
   for (std::thread& w : writers) w.join();
 }
 
-// --- CPU time per thread ----------------------------------------------------------------
-// The client runs in this process too, so the ACS's CPU is the sum over its own threads
-// (the ones AcsApp started). Linux addresses a thread's CPU clock by its id within the
-// same process (what pthread_getcpuclockid computes): ((~tid) << 3) | CPUCLOCK_SCHED (2) |
-// CPUCLOCK_PERTHREAD (4).
-
-std::set<pid_t> thread_ids() {
-  std::set<pid_t> ids;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
-    ids.insert(static_cast<pid_t>(std::stol(entry.path().filename().string())));
-  }
-  return ids;
-}
-
-double thread_cpu_seconds(pid_t tid) {
-  const auto clock = static_cast<clockid_t>((~static_cast<std::uint32_t>(tid) << 3) | 6u);
-  timespec ts{};
-  if (clock_gettime(clock, &ts) != 0) return 0;  // the thread has ended
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double cpu_seconds(const std::set<pid_t>& threads) {
-  double total = 0;
-  for (const pid_t tid : threads) total += thread_cpu_seconds(tid);
-  return total;
-}
-
-std::set<pid_t> minus(const std::set<pid_t>& a, const std::set<pid_t>& b) {
-  std::set<pid_t> out;
-  for (const pid_t x : a) {
-    if (!b.contains(x)) out.insert(x);
-  }
-  return out;
-}
-
 struct Totals {
   std::atomic<std::uint64_t> sessions{0};
   std::atomic<std::uint64_t> errors{0};
@@ -244,12 +209,12 @@ int main(int argc, char** argv) {
   config.max_sessions = 100'000;
   int status = 0;
   {
-    const std::set<pid_t> before_app = thread_ids();
+    const std::set<pid_t> before_app = bench::thread_ids();
     acs_app::AcsApp app(config);
-    const std::set<pid_t> store_pool = minus(thread_ids(), before_app);
+    const std::set<pid_t> store_pool = bench::minus(bench::thread_ids(), before_app);
     const auto ports = app.start();
-    const std::set<pid_t> acs_threads = minus(thread_ids(), before_app);
-    const std::set<pid_t> event_loop = minus(acs_threads, store_pool);
+    const std::set<pid_t> acs_threads = bench::minus(bench::thread_ids(), before_app);
+    const std::set<pid_t> event_loop = bench::minus(acs_threads, store_pool);
     const std::string url = "http://127.0.0.1:" + std::to_string(ports.cwmp) + "/";
 
     double prefill_seconds = 0;
@@ -266,13 +231,13 @@ int main(int argc, char** argv) {
     for (unsigned i = 0; i < s.concurrency; ++i) {
       asio::co_spawn(client, worker(i, s, url, until, totals), asio::detached);
     }
-    const double loop_cpu_before = cpu_seconds(event_loop);
-    const double pool_cpu_before = cpu_seconds(store_pool);
+    const double loop_cpu_before = bench::cpu_seconds(event_loop);
+    const double pool_cpu_before = bench::cpu_seconds(store_pool);
     const auto started = Clock::now();
     client.run();
     const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-    const double loop_cpu = cpu_seconds(event_loop) - loop_cpu_before;
-    const double pool_cpu = cpu_seconds(store_pool) - pool_cpu_before;
+    const double loop_cpu = bench::cpu_seconds(event_loop) - loop_cpu_before;
+    const double pool_cpu = bench::cpu_seconds(store_pool) - pool_cpu_before;
     const double per_session =
         1e6 / static_cast<double>(std::max<std::uint64_t>(1, totals.sessions.load()));
     std::vector<double> all;
