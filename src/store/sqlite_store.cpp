@@ -124,6 +124,39 @@ ALTER TABLE devices ADD COLUMN cr_result TEXT;
 ALTER TABLE devices ADD COLUMN cr_message TEXT;
 ALTER TABLE devices ADD COLUMN cr_at INTEGER;
 )sql",
+    R"sql(
+CREATE TABLE presets (
+  name TEXT PRIMARY KEY NOT NULL,
+  json TEXT NOT NULL,
+  updated INTEGER NOT NULL
+);
+-- Bumped by every put or delete of a preset: ACS processes sharing the database reload theirs.
+CREATE TABLE preset_revision (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  revision INTEGER NOT NULL
+);
+INSERT INTO preset_revision (id, revision) VALUES (1, 0);
+
+CREATE TABLE preset_faults (
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  preset TEXT NOT NULL,
+  code INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  retries INTEGER NOT NULL,
+  timestamp INTEGER NOT NULL,
+  PRIMARY KEY (device_id, preset)
+) WITHOUT ROWID;
+CREATE INDEX preset_faults_preset ON preset_faults (preset);
+
+CREATE TABLE preset_transfers (
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  command_key TEXT NOT NULL,
+  preset TEXT NOT NULL,
+  status TEXT NOT NULL,
+  updated INTEGER NOT NULL,
+  PRIMARY KEY (device_id, command_key)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr std::string_view kNumericTypes =
@@ -357,6 +390,11 @@ class SqliteStore final : public Store {
         // of its data model is stale; tags and queued tasks are the operator's and stay.
         Use u = use("DELETE FROM device_params WHERE device_id = ?1");
         u.bind(1, std::string_view(inform.device_id)).run();
+        // Presets start afresh too: a configuration file is sent again, faults are forgotten.
+        Use t = use("DELETE FROM preset_transfers WHERE device_id = ?1");
+        t.bind(1, std::string_view(inform.device_id)).run();
+        Use f = use("DELETE FROM preset_faults WHERE device_id = ?1");
+        f.bind(1, std::string_view(inform.device_id)).run();
       }
       upsert_parameters(inform.device_id, inform.parameters, now);
       for (const cwmp::EventStruct& event : inform.events) {
@@ -874,6 +912,171 @@ class SqliteStore final : public Store {
 
   // --- metrics -----------------------------------------------------------------------------
 
+  // ---- presets ----------------------------------------------------------------------------
+
+  void put_preset(const StoredPreset& p) override {
+    write([&] {
+      Use u = use("INSERT OR REPLACE INTO presets (name, json, updated) VALUES (?1, ?2, ?3)");
+      u.bind(1, std::string_view(p.name)).bind(2, std::string_view(p.json)).bind(3, p.updated);
+      u.run();
+      bump_preset_revision();
+    });
+  }
+
+  std::optional<StoredPreset> get_preset(std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::optional<StoredPreset> found;
+    {
+      Use u = use("SELECT name, json, updated FROM presets WHERE name = ?1");
+      u.bind(1, name);
+      if (u.step()) found = StoredPreset{u.text(0), u.text(1), u.integer(2)};
+    }
+    txn.commit();
+    return found;
+  }
+
+  bool delete_preset(std::string_view name) override {
+    return write([&] {
+      Use u = use("DELETE FROM presets WHERE name = ?1");
+      u.bind(1, name).run();
+      const bool removed = u.changes() > 0;
+      Use f = use("DELETE FROM preset_faults WHERE preset = ?1");
+      f.bind(1, name).run();
+      if (removed) bump_preset_revision();
+      return removed;
+    });
+  }
+
+  std::vector<StoredPreset> list_presets() override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::vector<StoredPreset> out;
+    {
+      Use u = use("SELECT name, json, updated FROM presets ORDER BY name");
+      while (u.step()) out.push_back(StoredPreset{u.text(0), u.text(1), u.integer(2)});
+    }
+    txn.commit();
+    return out;
+  }
+
+  std::int64_t presets_revision() override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::int64_t revision = 0;
+    {
+      Use u = use("SELECT revision FROM preset_revision WHERE id = 1");
+      if (u.step()) revision = u.integer(0);
+    }
+    txn.commit();
+    return revision;
+  }
+
+  std::vector<acs::presets::PresetFault> preset_faults(std::string_view device_id) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::vector<acs::presets::PresetFault> out;
+    {
+      Use u =
+          use("SELECT device_id, preset, code, message, retries, timestamp FROM preset_faults"
+              " WHERE ?1 = '' OR device_id = ?1 ORDER BY device_id, preset");
+      u.bind(1, device_id);
+      while (u.step()) {
+        acs::presets::PresetFault f;
+        f.device_id = u.text(0);
+        f.preset = u.text(1);
+        f.code = static_cast<std::uint32_t>(u.integer(2));
+        f.message = u.text(3);
+        f.retries = static_cast<std::uint32_t>(u.integer(4));
+        f.timestamp = u.integer(5);
+        out.push_back(std::move(f));
+      }
+    }
+    txn.commit();
+    return out;
+  }
+
+  void put_preset_fault(const acs::presets::PresetFault& f) override {
+    write([&] {
+      Use u =
+          use("INSERT OR REPLACE INTO preset_faults (device_id, preset, code, message, retries,"
+              " timestamp) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      u.bind(1, std::string_view(f.device_id))
+          .bind(2, std::string_view(f.preset))
+          .bind(3, std::int64_t{f.code})
+          .bind(4, std::string_view(f.message))
+          .bind(5, std::int64_t{f.retries})
+          .bind(6, f.timestamp)
+          .run();
+    });
+  }
+
+  bool delete_preset_fault(std::string_view device_id, std::string_view preset) override {
+    return write([&] {
+      Use u = use("DELETE FROM preset_faults WHERE device_id = ?1 AND preset = ?2");
+      u.bind(1, device_id).bind(2, preset).run();
+      const bool removed = u.changes() > 0;
+      return removed;
+    });
+  }
+
+  std::vector<PresetTransfer> preset_transfers(std::string_view device_id) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::vector<PresetTransfer> out;
+    {
+      Use u =
+          use("SELECT device_id, command_key, preset, status, updated FROM preset_transfers"
+              " WHERE device_id = ?1 ORDER BY command_key");
+      u.bind(1, device_id);
+      while (u.step()) out.push_back(preset_transfer_row(u));
+    }
+    txn.commit();
+    return out;
+  }
+
+  void put_preset_transfer(const PresetTransfer& t) override {
+    write([&] {
+      Use u =
+          use("INSERT OR REPLACE INTO preset_transfers (device_id, command_key, preset, status,"
+              " updated) VALUES (?1, ?2, ?3, ?4, ?5)");
+      u.bind(1, std::string_view(t.device_id))
+          .bind(2, std::string_view(t.command_key))
+          .bind(3, std::string_view(t.preset))
+          .bind(4, transfer_status_name(t.status))
+          .bind(5, t.updated)
+          .run();
+    });
+  }
+
+  std::optional<PresetTransfer> complete_preset_transfer(std::string_view device_id,
+                                                         std::string_view command_key,
+                                                         bool succeeded, acs::Millis now) override {
+    return write([&]() -> std::optional<PresetTransfer> {
+      const auto status = succeeded ? acs::presets::TransferStatus::kCompleted
+                                    : acs::presets::TransferStatus::kFailed;
+      {
+        Use u =
+            use("UPDATE preset_transfers SET status = ?3, updated = ?4"
+                " WHERE device_id = ?1 AND command_key = ?2");
+        u.bind(1, device_id)
+            .bind(2, command_key)
+            .bind(3, transfer_status_name(status))
+            .bind(4, now)
+            .run();
+        if (u.changes() == 0) return std::nullopt;
+      }
+      Use u =
+          use("SELECT device_id, command_key, preset, status, updated FROM preset_transfers"
+              " WHERE device_id = ?1 AND command_key = ?2");
+      u.bind(1, device_id).bind(2, command_key);
+      if (!u.step()) return std::nullopt;
+      return preset_transfer_row(u);
+    });
+  }
+
+  // ---- metrics ----------------------------------------------------------------------------
+
   std::vector<TaskCount> task_counts() override {
     std::lock_guard lock(mutex_);
     Transaction txn(*this, false);
@@ -911,6 +1114,35 @@ class SqliteStore final : public Store {
     f.device_id = u.text(9);
     f.storage = u.text(10);
     return f;
+  }
+
+  static std::string_view transfer_status_name(acs::presets::TransferStatus status) {
+    switch (status) {
+      case acs::presets::TransferStatus::kPending:
+        return "pending";
+      case acs::presets::TransferStatus::kCompleted:
+        return "completed";
+      case acs::presets::TransferStatus::kFailed:
+        return "failed";
+    }
+    return "pending";
+  }
+
+  static PresetTransfer preset_transfer_row(const Use& u) {
+    PresetTransfer t;
+    t.device_id = u.text(0);
+    t.command_key = u.text(1);
+    t.preset = u.text(2);
+    const std::string status = u.text(3);
+    t.status = status == "completed" ? acs::presets::TransferStatus::kCompleted
+               : status == "failed"  ? acs::presets::TransferStatus::kFailed
+                                     : acs::presets::TransferStatus::kPending;
+    t.updated = u.integer(4);
+    return t;
+  }
+
+  void bump_preset_revision() {
+    exec_cached("UPDATE preset_revision SET revision = revision + 1 WHERE id = 1");
   }
 
   static constexpr std::string_view kTaskSelect =

@@ -18,6 +18,7 @@
 #include <boost/json/object.hpp>
 
 #include "acs/model.hpp"
+#include "acs/presets.hpp"
 #include "acs/query.hpp"
 
 namespace store {
@@ -70,6 +71,27 @@ struct FileInfo {
   std::string device_id;  // set for files received from a CPE (Upload)
   std::string storage;    // where the bytes are, relative to the file directory
   friend bool operator==(const FileInfo&, const FileInfo&) = default;
+};
+
+// A preset (auto-configuration policy, docs/presets.md) as stored: its JSON form
+// (acs::presets::to_json), parsed again by whoever reads it.
+struct StoredPreset {
+  std::string name;
+  std::string json;
+  acs::Millis updated = 0;
+  friend bool operator==(const StoredPreset&, const StoredPreset&) = default;
+};
+
+// A Download or Upload a preset sent to a device, by its command key: the engine sends a
+// configuration file once and waits for a firmware's TransferComplete instead of sending it
+// again (acs::presets::DeviceState::transfers).
+struct PresetTransfer {
+  std::string device_id;
+  std::string command_key;
+  std::string preset;
+  acs::presets::TransferStatus status = acs::presets::TransferStatus::kPending;
+  acs::Millis updated = 0;
+  friend bool operator==(const PresetTransfer&, const PresetTransfer&) = default;
 };
 
 struct TaskCount {
@@ -185,6 +207,34 @@ class Store {
   virtual std::optional<FileInfo> get_file(std::string_view name) = 0;
   virtual bool delete_file(std::string_view name) = 0;
   virtual std::vector<FileInfo> list_files() = 0;  // by name
+
+  // --- presets ---------------------------------------------------------------
+
+  virtual void put_preset(const StoredPreset& preset) = 0;  // insert or replace by name
+  virtual std::optional<StoredPreset> get_preset(std::string_view name) = 0;
+  // Also forgets the preset's faults.
+  virtual bool delete_preset(std::string_view name) = 0;
+  virtual std::vector<StoredPreset> list_presets() = 0;  // by name
+  // Changes whenever a preset is put or deleted (by this process or another one sharing
+  // the database): the ACS keeps its parsed presets until it changes.
+  virtual std::int64_t presets_revision() = 0;
+
+  // Preset faults: one record per (device, preset), kept until the preset runs clean.
+  // An empty device_id lists every device's.
+  virtual std::vector<acs::presets::PresetFault> preset_faults(std::string_view device_id) = 0;
+  virtual void put_preset_fault(const acs::presets::PresetFault& fault) = 0;  // by device+preset
+  virtual bool delete_preset_fault(std::string_view device_id, std::string_view preset) = 0;
+
+  // Transfers presets sent (by device and command key). Forgotten, with the device's preset
+  // faults, when the device bootstraps (it starts afresh: a configuration file is sent again).
+  virtual std::vector<PresetTransfer> preset_transfers(std::string_view device_id) = 0;
+  virtual void put_preset_transfer(const PresetTransfer& transfer) = 0;  // by device+key
+  // A TransferComplete for a preset's transfer: status kCompleted or kFailed. nullopt when the
+  // device has no preset transfer with that command key.
+  virtual std::optional<PresetTransfer> complete_preset_transfer(std::string_view device_id,
+                                                                 std::string_view command_key,
+                                                                 bool succeeded,
+                                                                 acs::Millis now) = 0;
 
   // --- metrics ---------------------------------------------------------------
 

@@ -115,6 +115,20 @@ class FakeStore final : public store::Store {
   std::optional<store::FileInfo> get_file(std::string_view) override { return std::nullopt; }
   bool delete_file(std::string_view) override { return false; }
   std::vector<store::FileInfo> list_files() override { return {}; }
+  void put_preset(const store::StoredPreset&) override {}
+  std::optional<store::StoredPreset> get_preset(std::string_view) override { return {}; }
+  bool delete_preset(std::string_view) override { return false; }
+  std::vector<store::StoredPreset> list_presets() override { return {}; }
+  std::int64_t presets_revision() override { return 0; }
+  std::vector<acs::presets::PresetFault> preset_faults(std::string_view) override { return {}; }
+  void put_preset_fault(const acs::presets::PresetFault&) override {}
+  bool delete_preset_fault(std::string_view, std::string_view) override { return false; }
+  std::vector<store::PresetTransfer> preset_transfers(std::string_view) override { return {}; }
+  void put_preset_transfer(const store::PresetTransfer&) override {}
+  std::optional<store::PresetTransfer> complete_preset_transfer(std::string_view, std::string_view,
+                                                                bool, acs::Millis) override {
+    return {};
+  }
   std::vector<store::TaskCount> task_counts() override { return {}; }
 
   acs::Task& find(std::int64_t id) { return tasks.at(static_cast<std::size_t>(id - 1)); }

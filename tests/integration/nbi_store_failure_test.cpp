@@ -78,6 +78,20 @@ class BrokenStore final : public store::Store {
   std::optional<store::FileInfo> get_file(std::string_view) override { broken(); }
   bool delete_file(std::string_view) override { broken(); }
   std::vector<store::FileInfo> list_files() override { broken(); }
+  void put_preset(const store::StoredPreset&) override { broken(); }
+  std::optional<store::StoredPreset> get_preset(std::string_view) override { broken(); }
+  bool delete_preset(std::string_view) override { broken(); }
+  std::vector<store::StoredPreset> list_presets() override { broken(); }
+  std::int64_t presets_revision() override { broken(); }
+  std::vector<acs::presets::PresetFault> preset_faults(std::string_view) override { broken(); }
+  void put_preset_fault(const acs::presets::PresetFault&) override { broken(); }
+  bool delete_preset_fault(std::string_view, std::string_view) override { broken(); }
+  std::vector<store::PresetTransfer> preset_transfers(std::string_view) override { broken(); }
+  void put_preset_transfer(const store::PresetTransfer&) override { broken(); }
+  std::optional<store::PresetTransfer> complete_preset_transfer(std::string_view, std::string_view,
+                                                                bool, acs::Millis) override {
+    broken();
+  }
   std::vector<store::TaskCount> task_counts() override { broken(); }
 };
 

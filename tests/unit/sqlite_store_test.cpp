@@ -603,7 +603,8 @@ TEST(SqliteStoreFile, DataSurvivesReopen) {
     EXPECT_EQ(next->id, task);
   }
   {
-    // The file is in WAL mode (a persistent property of the database) at schema version 1.
+    // The file is in WAL mode (a persistent property of the database) at the current schema
+    // version.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
     const auto single = [&](const char* sql) {
@@ -615,7 +616,7 @@ TEST(SqliteStoreFile, DataSurvivesReopen) {
       return out;
     };
     EXPECT_EQ(single("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(single("SELECT version FROM schema_version"), "2");
+    EXPECT_EQ(single("SELECT version FROM schema_version"), "3");
     sqlite3_close_v2(db);
   }
   std::filesystem::remove_all(dir);
@@ -694,3 +695,57 @@ TEST(SqliteStoreFile, RefusesAFileThatIsNotADatabase) {
 }
 
 }  // namespace
+
+// ---- presets ----------------------------------------------------------------------------------
+
+TEST_F(SqliteStore, PresetsArePutListedAndDeletedWithTheirFaults) {
+  const std::int64_t r0 = s->presets_revision();
+  s->put_preset({"b", R"({"weight":1})", kT0});
+  s->put_preset({"a", R"({"weight":0})", kT0 + 1});
+  EXPECT_GT(s->presets_revision(), r0);
+  const auto all = s->list_presets();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "a");
+  EXPECT_EQ(all[1].json, R"({"weight":1})");
+  s->put_preset({"a", R"({"weight":5})", kT0 + 2});  // replaced
+  EXPECT_EQ(s->get_preset("a")->json, R"({"weight":5})");
+
+  s->record_inform(inform("SN1", {"2 PERIODIC"}, {}));
+  s->put_preset_fault({"a", id_of("SN1"), 9002, "internal", 1, kT0});
+  s->put_preset_fault({"b", id_of("SN1"), 9003, "bad", 2, kT0});
+  ASSERT_EQ(s->preset_faults(id_of("SN1")).size(), 2u);
+  const std::int64_t r1 = s->presets_revision();
+  EXPECT_TRUE(s->delete_preset("a"));
+  EXPECT_FALSE(s->delete_preset("a"));
+  EXPECT_GT(s->presets_revision(), r1);
+  EXPECT_FALSE(s->get_preset("a"));
+  const auto faults = s->preset_faults("");
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0], (acs::presets::PresetFault{"b", id_of("SN1"), 9003, "bad", 2, kT0}));
+  EXPECT_TRUE(s->delete_preset_fault(id_of("SN1"), "b"));
+  EXPECT_TRUE(s->preset_faults("").empty());
+}
+
+TEST_F(SqliteStore, PresetTransfersCompleteAndAreForgottenAtBootstrap) {
+  using acs::presets::TransferStatus;
+  s->record_inform(inform("SN1", {"0 BOOTSTRAP"}, {}));
+  const std::string id = id_of("SN1");
+  s->put_preset_transfer({id, "p-1", "fw", TransferStatus::kPending, kT0});
+  s->put_preset_transfer({id, "p-2", "cfg", TransferStatus::kPending, kT0});
+  s->put_preset_fault({"fw", id, 9010, "x", 1, kT0});
+  EXPECT_FALSE(s->complete_preset_transfer(id, "nope", true, kT0 + 1));
+  const auto done = s->complete_preset_transfer(id, "p-1", false, kT0 + 1);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->preset, "fw");
+  EXPECT_EQ(done->status, TransferStatus::kFailed);
+  ASSERT_TRUE(s->complete_preset_transfer(id, "p-2", true, kT0 + 1));
+  auto transfers = s->preset_transfers(id);
+  ASSERT_EQ(transfers.size(), 2u);
+  EXPECT_EQ(transfers[1].status, TransferStatus::kCompleted);
+
+  s->record_inform(inform("SN1", {"1 BOOT"}, {}, kT0 + 2));
+  EXPECT_EQ(s->preset_transfers(id).size(), 2u);
+  s->record_inform(inform("SN1", {"0 BOOTSTRAP"}, {}, kT0 + 3));
+  EXPECT_TRUE(s->preset_transfers(id).empty());
+  EXPECT_TRUE(s->preset_faults(id).empty());
+}
