@@ -325,6 +325,7 @@ void CwmpService::Impl::apply(const std::vector<Effect>& effects, Entry& entry) 
           using T = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<T, RecordInform>) {
             store.record_inform(e.record);
+            for (SessionObserver* o : options.observers) o->on_inform(e.record, options.clock());
           } else if constexpr (std::is_same_v<T, MarkTaskSent>) {
             store.mark_task_sent(e.task_id, options.clock());
           } else if constexpr (std::is_same_v<T, RecordParameters>) {
@@ -332,12 +333,18 @@ void CwmpService::Impl::apply(const std::vector<Effect>& effects, Entry& entry) 
           } else if constexpr (std::is_same_v<T, CompleteTask>) {
             store.complete_task(e.task_id, e.result, e.learned, e.removed_prefixes,
                                 options.clock());
+            for (SessionObserver* o : options.observers) {
+              o->on_task_ended(e.task_id, std::nullopt, options.clock());
+            }
             if (entry.cr_task == e.task_id) {
               spdlog::info("cwmp: {} took its per-device connection-request credentials",
                            entry.session.device_id());
             }
           } else if constexpr (std::is_same_v<T, FailTask>) {
             store.fail_task(e.task_id, e.fault, options.clock());
+            for (SessionObserver* o : options.observers) {
+              o->on_task_ended(e.task_id, e.fault, options.clock());
+            }
             if (entry.cr_task == e.task_id) {
               // Logged once per bootstrap: the task's fault is in the NBI.
               spdlog::warn(
@@ -350,6 +357,9 @@ void CwmpService::Impl::apply(const std::vector<Effect>& effects, Entry& entry) 
           } else if constexpr (std::is_same_v<T, CompleteTransfer>) {
             const auto task = store.complete_transfer(e.device_id, e.command_key, e.outcome,
                                                       e.fault, options.clock());
+            for (SessionObserver* o : options.observers) {
+              o->on_transfer_complete(e.device_id, e.command_key, task, e.fault, options.clock());
+            }
             if (task) {
               spdlog::info("cwmp: {} TransferComplete '{}' ends task {}{}", e.device_id,
                            e.command_key, *task,

@@ -20,7 +20,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -39,6 +41,23 @@ class Metrics;
 
 enum class CpeAuth : std::uint8_t { kNone, kDigest, kBasicOverTls };
 
+// Sees what sessions store, right after the store did (on the store executor, inside the
+// session's turn: the reply waits for it, so tasks it queues run in this session). May call
+// the store; must not block otherwise. Firmware campaigns (campaigns.hpp) are one.
+class SessionObserver {
+ public:
+  virtual ~SessionObserver() = default;
+  // The Inform is stored; the device's tasks have not been handed out yet.
+  virtual void on_inform(const InformRecord& inform, Millis now) = 0;
+  // A task ended: done (fault empty) or in fault.
+  virtual void on_task_ended(std::int64_t task_id, const std::optional<TaskFault>& fault,
+                             Millis now) = 0;
+  // A TransferComplete was stored; `task_id` is the task it ended (nullopt: none matched).
+  virtual void on_transfer_complete(const std::string& device_id, const std::string& command_key,
+                                    std::optional<std::int64_t> task_id,
+                                    const std::optional<TaskFault>& fault, Millis now) = 0;
+};
+
 struct CwmpServiceOptions {
   SessionConfig session;
   std::chrono::milliseconds idle_timeout{30'000};
@@ -54,8 +73,9 @@ struct CwmpServiceOptions {
   // Client certificates (TLS): require one on this endpoint's TLS connections. The
   // listener verifies the chain; this refuses TLS requests that came without one.
   bool require_client_certificate = false;
-  Metrics* metrics = nullptr;     // declare_acs_metrics() families; may be null
-  std::function<Millis()> clock;  // UTC ms; defaults to the system clock
+  Metrics* metrics = nullptr;               // declare_acs_metrics() families; may be null
+  std::function<Millis()> clock;            // UTC ms; defaults to the system clock
+  std::vector<SessionObserver*> observers;  // not owned; outlive the service
 };
 
 struct CwmpServiceStats {
