@@ -156,6 +156,13 @@ CREATE TABLE preset_transfers (
   updated INTEGER NOT NULL,
   PRIMARY KEY (device_id, command_key)
 ) WITHOUT ROWID;
+
+CREATE TABLE preset_listed (
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  updated INTEGER NOT NULL,
+  PRIMARY KEY (device_id, path)
+) WITHOUT ROWID;
 )sql",
 };
 
@@ -395,6 +402,8 @@ class SqliteStore final : public Store {
         t.bind(1, std::string_view(inform.device_id)).run();
         Use f = use("DELETE FROM preset_faults WHERE device_id = ?1");
         f.bind(1, std::string_view(inform.device_id)).run();
+        Use l = use("DELETE FROM preset_listed WHERE device_id = ?1");
+        l.bind(1, std::string_view(inform.device_id)).run();
       }
       upsert_parameters(inform.device_id, inform.parameters, now);
       for (const cwmp::EventStruct& event : inform.events) {
@@ -1072,6 +1081,30 @@ class SqliteStore final : public Store {
       u.bind(1, device_id).bind(2, command_key);
       if (!u.step()) return std::nullopt;
       return preset_transfer_row(u);
+    });
+  }
+
+  std::vector<std::string> preset_listed_tables(std::string_view device_id) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::vector<std::string> out;
+    {
+      Use u = use("SELECT path FROM preset_listed WHERE device_id = ?1 ORDER BY path");
+      u.bind(1, device_id);
+      while (u.step()) out.push_back(u.text(0));
+    }
+    txn.commit();
+    return out;
+  }
+
+  void add_preset_listed_tables(std::string_view device_id, const std::vector<std::string>& tables,
+                                acs::Millis now) override {
+    write([&] {
+      for (const std::string& table : tables) {
+        Use u = use(
+            "INSERT OR REPLACE INTO preset_listed (device_id, path, updated) VALUES (?1, ?2, ?3)");
+        u.bind(1, device_id).bind(2, std::string_view(table)).bind(3, now).run();
+      }
     });
   }
 

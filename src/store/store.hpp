@@ -236,6 +236,14 @@ class Store {
                                                                  bool succeeded,
                                                                  acs::Millis now) = 0;
 
+  // Tables whose instances the preset engine listed on the device (a GetParameterNames of
+  // the table): later sessions trust the stored instances instead of listing again.
+  // Forgotten at bootstrap like the preset transfers.
+  virtual std::vector<std::string> preset_listed_tables(std::string_view device_id) = 0;
+  virtual void add_preset_listed_tables(std::string_view device_id,
+                                        const std::vector<std::string>& tables,
+                                        acs::Millis now) = 0;
+
   // --- metrics ---------------------------------------------------------------
 
   // Tasks grouped by type and state (only non-zero groups).

@@ -129,6 +129,9 @@ class FakeStore final : public store::Store {
                                                                 bool, acs::Millis) override {
     return {};
   }
+  std::vector<std::string> preset_listed_tables(std::string_view) override { return {}; }
+  void add_preset_listed_tables(std::string_view, const std::vector<std::string>&,
+                                acs::Millis) override {}
   std::vector<store::TaskCount> task_counts() override { return {}; }
 
   acs::Task& find(std::int64_t id) { return tasks.at(static_cast<std::size_t>(id - 1)); }

@@ -92,6 +92,11 @@ class BrokenStore final : public store::Store {
                                                                 bool, acs::Millis) override {
     broken();
   }
+  std::vector<std::string> preset_listed_tables(std::string_view) override { broken(); }
+  void add_preset_listed_tables(std::string_view, const std::vector<std::string>&,
+                                acs::Millis) override {
+    broken();
+  }
   std::vector<store::TaskCount> task_counts() override { broken(); }
 };
 

@@ -749,3 +749,14 @@ TEST_F(SqliteStore, PresetTransfersCompleteAndAreForgottenAtBootstrap) {
   EXPECT_TRUE(s->preset_transfers(id).empty());
   EXPECT_TRUE(s->preset_faults(id).empty());
 }
+
+TEST_F(SqliteStore, PresetListedTablesAreForgottenAtBootstrap) {
+  s->record_inform(inform("SN1", {"0 BOOTSTRAP"}, {}));
+  const std::string id = id_of("SN1");
+  s->add_preset_listed_tables(id, {"Device.WiFi.SSID.", "Device.Hosts.Host."}, kT0);
+  s->add_preset_listed_tables(id, {"Device.WiFi.SSID."}, kT0 + 1);
+  EXPECT_EQ(s->preset_listed_tables(id),
+            (std::vector<std::string>{"Device.Hosts.Host.", "Device.WiFi.SSID."}));
+  s->record_inform(inform("SN1", {"0 BOOTSTRAP"}, {}, kT0 + 2));
+  EXPECT_TRUE(s->preset_listed_tables(id).empty());
+}
