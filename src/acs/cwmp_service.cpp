@@ -92,6 +92,8 @@ struct Entry {
   // runs before the device's other tasks (handed to the session once).
   std::optional<std::int64_t> cr_task;
   bool cr_task_handed = false;
+  std::vector<std::string> events;     // the Inform's event codes
+  std::unique_ptr<PresetRun> presets;  // once the device's tasks are done
 };
 
 // Failed authentications of one source address within the current window.
@@ -109,7 +111,7 @@ struct AuthCheck {
 
 struct CwmpService::Impl {
   Impl(store::Store& s, asio::any_io_executor e, CwmpServiceOptions o)
-      : store(s), store_executor(std::move(e)), options(std::move(o)) {
+      : store(s), store_executor(std::move(e)), options(std::move(o)), catalog(s) {
     if (!options.clock) options.clock = system_now;
     if (options.auth == CpeAuth::kDigest) {
       cwmp::auth::DigestServerOptions d;
@@ -129,6 +131,7 @@ struct CwmpService::Impl {
   void apply(const std::vector<Effect>& effects, Entry& entry);
   void queue_cr_credentials(const QueueCrCredentials& queue, Entry& entry);
   std::optional<Task> next_task_for(Entry& entry, Millis now);
+  std::optional<cwmp::Body> next_preset_rpc(Entry& entry);
   // Applies the reply's effects and, while the session asks for tasks, hands it the next.
   Reply drive(Entry& entry, Reply reply, Millis now);
   void session_ended(const Entry& entry, std::string_view outcome, Millis now);
@@ -141,6 +144,7 @@ struct CwmpService::Impl {
   store::Store& store;
   asio::any_io_executor store_executor;
   CwmpServiceOptions options;
+  PresetCatalog catalog;
   std::unique_ptr<cwmp::auth::DigestServer> digest;
 
   mutable std::mutex mutex;
@@ -308,10 +312,30 @@ std::optional<Task> CwmpService::Impl::next_task_for(Entry& entry, Millis now) {
   return store.next_task(entry.session.device_id(), now);
 }
 
+// After the device's tasks, the presets: the engine's RPCs go out one by one until what the
+// presets declare holds.
+std::optional<cwmp::Body> CwmpService::Impl::next_preset_rpc(Entry& entry) {
+  if (!entry.presets) {
+    entry.presets = std::make_unique<PresetRun>(store, catalog.current(), entry.session.device_id(),
+                                                entry.events, options.presets, options.metrics);
+  }
+  return entry.presets->next_rpc(options.clock());
+}
+
 Reply CwmpService::Impl::drive(Entry& entry, Reply reply, Millis now) {
   apply(reply.effects, entry);
   while (reply.need_task) {
+    if (reply.rpc_answer && entry.presets) {
+      entry.presets->on_answer(*reply.rpc_answer, options.clock());
+    }
     std::optional<Task> task = next_task_for(entry, now);
+    if (!task) {
+      if (std::optional<cwmp::Body> rpc = next_preset_rpc(entry)) {
+        reply = entry.session.send_rpc(std::move(*rpc));
+        apply(reply.effects, entry);
+        continue;
+      }
+    }
     reply = entry.session.next_task(std::move(task), now);
     apply(reply.effects, entry);
   }
@@ -325,6 +349,10 @@ void CwmpService::Impl::apply(const std::vector<Effect>& effects, Entry& entry) 
           using T = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<T, RecordInform>) {
             store.record_inform(e.record);
+            entry.events.clear();
+            for (const cwmp::EventStruct& event : e.record.events) {
+              entry.events.push_back(event.event_code);
+            }
             for (SessionObserver* o : options.observers) o->on_inform(e.record, options.clock());
           } else if constexpr (std::is_same_v<T, MarkTaskSent>) {
             store.mark_task_sent(e.task_id, options.clock());
@@ -364,7 +392,9 @@ void CwmpService::Impl::apply(const std::vector<Effect>& effects, Entry& entry) 
               spdlog::info("cwmp: {} TransferComplete '{}' ends task {}{}", e.device_id,
                            e.command_key, *task,
                            e.fault ? " with fault " + std::to_string(e.fault->code) : "");
-            } else {
+            } else if (complete_preset_transfer(store, e.device_id, e.command_key, e.fault,
+                                                options.clock(), options.metrics)
+                           .empty()) {
               spdlog::info("cwmp: {} TransferComplete '{}' matches no task (kept in events)",
                            e.device_id, e.command_key);
             }

@@ -27,6 +27,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "acs/cwmp_service_presets.hpp"
 #include "acs/model.hpp"
 #include "acs/session.hpp"
 #include "net/http_server.hpp"
@@ -76,6 +77,8 @@ struct CwmpServiceOptions {
   Metrics* metrics = nullptr;               // declare_acs_metrics() families; may be null
   std::function<Millis()> clock;            // UTC ms; defaults to the system clock
   std::vector<SessionObserver*> observers;  // not owned; outlive the service
+  // The presets (auto-configuration, docs/presets.md) run after the device's tasks.
+  PresetRunOptions presets;
 };
 
 struct CwmpServiceStats {

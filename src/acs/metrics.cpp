@@ -183,6 +183,9 @@ void declare_acs_metrics(Metrics& m) {
                     "refused-overload, bad-request, error)");
   m.declare_counter("cwmp_informs_total", "Inform event codes received");
   m.declare_counter("cwmp_auth_failures_total", "Failed CPE authentications");
+  m.declare_counter("cwmp_preset_rpcs_total", "RPCs the preset engine sent, by method");
+  m.declare_counter("cwmp_preset_faults_total",
+                    "Preset faults recorded (CPE faults, failed transfers, engine reports)");
   m.declare_counter("cwmp_auth_rate_limited_total",
                     "Requests refused because their source failed authentication too often");
   m.declare_counter("cwmp_connection_requests_total", "Connection requests by result");

@@ -24,6 +24,7 @@
 #include "acs/metrics.hpp"
 #include "acs/nbi.hpp"
 #include "acs/nbi_internal.hpp"
+#include "acs/presets.hpp"
 #include "acs/query.hpp"
 #include "acs/task_rpc.hpp"
 #include "store/store.hpp"
@@ -280,6 +281,14 @@ inline bool finished(TaskState state) {
 // Task fields the NBI sets itself; a posted body cannot override them.
 constexpr std::string_view kReservedTaskKeys[] = {"_id",      "device", "timestamp", "status",
                                                   "attempts", "result", "fault",     "expiry"};
+
+// Preset faults in the faults collection (nbi_presets.cpp): "_id" "<device>:preset_<name>".
+json::object preset_fault_json(const presets::PresetFault& fault);
+struct PresetFaultId {
+  std::string device_id;
+  std::string preset;
+};
+std::optional<PresetFaultId> parse_preset_fault_id(std::string_view id);
 
 }  // namespace nbi_http
 

@@ -197,8 +197,27 @@ class Planner {
     return step;
   }
 
+  // Values and attributes planned under an instance this step deletes go with it (they were
+  // declared before the delete was decided, e.g. by a wildcard over the old instances).
+  void drop_under_deleted() {
+    std::vector<std::string> gone;
+    for (const PlannedRpc& planned : deletes_) {
+      gone.push_back(std::get<cwmp::DeleteObject>(planned.rpc).object_name);
+    }
+    if (gone.empty()) return;
+    const auto under_gone = [&](const std::string& path) {
+      return std::any_of(gone.begin(), gone.end(),
+                         [&](const std::string& g) { return path.starts_with(g); });
+    };
+    std::erase_if(spv_.parameter_list,
+                  [&](const cwmp::ParameterValue& pv) { return under_gone(pv.name); });
+    std::erase_if(spa_.parameter_list,
+                  [&](const cwmp::SetParameterAttributesStruct& a) { return under_gone(a.name); });
+  }
+
   Step apply_step() {
     Step step{StepKind::kApply, {}};
+    drop_under_deleted();
     for (auto& planned : deletes_) step.rpcs.push_back(std::move(planned));
     for (auto& planned : adds_) step.rpcs.push_back(std::move(planned));
     if (!spv_.parameter_list.empty()) {

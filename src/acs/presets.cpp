@@ -278,8 +278,8 @@ UploadAction parse_upload(const json::value& v, const std::string& where) {
   only_keys(o, where, {"file_type", "url", "username", "password"});
   UploadAction u;
   u.file_type = optional_string(o, "file_type", where, 64, u.file_type);
+  // Empty: the ACS's own file service (cwmp-acs gives each backup a name of its own).
   u.url = optional_string(o, "url", where, kMaxUrlLength);
-  if (u.url.empty()) fail(at(where, "url"), "required");
   u.username = optional_string(o, "username", where, kMaxCredentialLength);
   u.password = optional_string(o, "password", where, kMaxCredentialLength);
   return u;
@@ -477,7 +477,8 @@ json::object to_json(const Preset& p) {
     o["downloads"] = std::move(list);
   }
   if (p.upload) {
-    json::object u{{"file_type", p.upload->file_type}, {"url", p.upload->url}};
+    json::object u{{"file_type", p.upload->file_type}};
+    if (!p.upload->url.empty()) u["url"] = p.upload->url;
     if (!p.upload->username.empty()) u["username"] = p.upload->username;
     if (!p.upload->password.empty()) u["password"] = p.upload->password;
     o["upload"] = std::move(u);

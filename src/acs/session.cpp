@@ -181,8 +181,14 @@ Reply AcsSession::on_post(std::string_view body, Millis now) {
     if (state_ == SessionState::kAwaitResponse && e.kind != cwmp::ErrorKind::kMethodNotSupported) {
       // The answer to our RPC is unreadable. A fault may only answer a request
       // (TR-069 §3.5), so fail the task and go on with the next one.
-      std::string problem = "unreadable answer to " +
-                            std::string(cwmp::method_name(plan_.rpcs[step_])) + ": " + e.message;
+      const cwmp::Body& sent = own_rpc_ ? *own_rpc_ : plan_.rpcs[step_];
+      std::string problem =
+          "unreadable answer to " + std::string(cwmp::method_name(sent)) + ": " + e.message;
+      if (own_rpc_) {
+        Reply r = rpc_failed(e.fault_code(cwmp::Side::kAcs), "unreadable answer: " + e.message);
+        r.problem = std::move(problem);
+        return r;
+      }
       Reply r = fail_current_task(
           TaskFault{e.fault_code(cwmp::Side::kAcs), "unreadable answer: " + e.message, {}});
       r.problem = std::move(problem);
@@ -285,6 +291,7 @@ Reply AcsSession::on_cpe_request(const cwmp::Envelope& env) {
 
 Reply AcsSession::on_response(const cwmp::Envelope& env, Millis now) {
   (void)now;
+  if (own_rpc_) return on_rpc_answer(env.body);
   const Task& task = *task_;
   if (const auto* fault = std::get_if<cwmp::Fault>(&env.body)) {
     return fail_current_task(fault_of(*fault));
@@ -393,6 +400,54 @@ Reply AcsSession::next_task(std::optional<Task> task, Millis now) {
   step_ = 0;
   partial_result_ = {};
   return send_current_rpc();
+}
+
+Reply AcsSession::send_rpc(cwmp::Body rpc) {
+  if (state_ != SessionState::kAcsRequests) return not_cwmp("no task was asked for");
+  if (cwmp::introduced_in(rpc) > version_) {
+    Reply r = ask_for_task({});
+    r.rpc_answer =
+        cwmp::Fault::make(cwmp::fault::kAcsRequestDenied,
+                          std::string(cwmp::method_name(rpc)) + " does not exist in CWMP " +
+                              std::string(cwmp::to_string(version_)));
+    return r;
+  }
+  cwmp::Header header;
+  header.id = std::to_string(next_id_++);
+  Reply r = envelope_reply(std::move(header), rpc);
+  if (r.http_status != 200) return r;
+  own_rpc_ = std::move(rpc);
+  state_ = SessionState::kAwaitResponse;
+  return r;
+}
+
+// The answer to the caller's own RPC: handed back as it is, with what it says about the
+// device's parameters to store (the same learning as a task's).
+Reply AcsSession::on_rpc_answer(cwmp::Body answer) {
+  if (std::holds_alternative<cwmp::Fault>(answer)) {
+    own_rpc_.reset();
+    Reply r = ask_for_task({});
+    r.rpc_answer = std::move(answer);
+    return r;
+  }
+  auto outcome = task_outcome(*own_rpc_, answer);
+  if (!outcome) return rpc_failed(cwmp::fault::kAcsInvalidArguments, outcome.error().message);
+  own_rpc_.reset();
+  std::vector<Effect> effects;
+  if (!outcome->learned.empty() || !outcome->removed_prefixes.empty()) {
+    effects.push_back(RecordParameters{device_id_, std::move(outcome->learned),
+                                       std::move(outcome->removed_prefixes)});
+  }
+  Reply r = ask_for_task(std::move(effects));
+  r.rpc_answer = std::move(answer);
+  return r;
+}
+
+Reply AcsSession::rpc_failed(std::uint32_t code, std::string message) {
+  own_rpc_.reset();
+  Reply r = ask_for_task({});
+  r.rpc_answer = cwmp::Fault::make(code, std::move(message));
+  return r;
 }
 
 Reply AcsSession::send_current_rpc() {

@@ -114,6 +114,9 @@ struct Reply {
   bool session_over = false;  // after sending this, forget the session
   bool need_task = false;     // call next_task() with the device's next task to get the reply
   std::string problem;        // what was wrong with the CPE's message, for the log ("" = nothing)
+  // The CPE's answer to an RPC sent with send_rpc(): its response, or a cwmp::Fault (the
+  // CPE's, or one standing for an unreadable or mismatched answer). Comes with need_task.
+  std::optional<cwmp::Body> rpc_answer;
 };
 
 enum class SessionState : std::uint8_t {
@@ -135,6 +138,10 @@ class AcsSession {
   Reply on_post(std::string_view body, Millis now);
   // After a Reply with need_task: the device's next task, or nullopt when none.
   Reply next_task(std::optional<Task> task, Millis now);
+  // After a Reply with need_task, instead of a task: one RPC of the caller's own (the preset
+  // engine's). Its answer comes back in Reply::rpc_answer, with what it taught about the
+  // device's parameters as a RecordParameters effect, and need_task set again.
+  Reply send_rpc(cwmp::Body rpc);
 
   SessionState state() const { return state_; }
   const std::string& device_id() const { return device_id_; }
@@ -147,6 +154,8 @@ class AcsSession {
   Reply on_cpe_request(const cwmp::Envelope& env);
   Reply on_response(const cwmp::Envelope& env, Millis now);
   Reply on_refresh_names(Outcome outcome);
+  Reply on_rpc_answer(cwmp::Body answer);
+  Reply rpc_failed(std::uint32_t code, std::string message);
   Reply send_current_rpc();
   Reply ask_for_task(std::vector<Effect> effects);
   Reply fail_current_task(TaskFault fault);
@@ -170,6 +179,8 @@ class AcsSession {
   std::size_t step_ = 0;
   boost::json::object partial_result_;
   std::size_t refresh_values_ = 0;  // refreshObject: values learned so far
+  // The caller's RPC that is out (send_rpc), when no task is.
+  std::optional<cwmp::Body> own_rpc_;
 };
 
 }  // namespace acs

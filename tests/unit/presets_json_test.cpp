@@ -192,7 +192,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"({"name": "a", "events": ["*"],
                     "downloads": [{"url": "u", "command_key": "0123456789012345678901234567890123"}]})",
                 "/downloads/0/command_key"},
-        BadCase{R"({"name": "a", "events": ["*"], "upload": {}})", "/upload/url"},
+        BadCase{R"({"name": "a", "events": ["*"], "upload": {"url": 7}})", "/upload/url"},
         BadCase{R"({"name": "a", "events": ["*"], "reboot": "sometimes"})", "/reboot"}));
 
 TEST(PresetJsonTest, RefusesTooManyEntries) {
