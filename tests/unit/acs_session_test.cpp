@@ -409,6 +409,53 @@ TEST(AcsSession, EmptyPostWhileAnRpcIsOutEndsTheSession) {
   EXPECT_TRUE(r.effects.empty());  // the task stays "sent" and runs again next time
 }
 
+// ---- the caller's own RPCs (the preset engine's) ----------------------------------------------
+
+TEST(AcsSession, OwnRpcAnswerComesBackWithWhatItTaught) {
+  AcsSession s = opened();
+  Reply r = s.send_rpc(cwmp::GetParameterValues{{"Device.DeviceInfo.UpTime"}});
+  cwmp::Envelope sent = decode_reply(r);
+  ASSERT_TRUE(std::holds_alternative<cwmp::GetParameterValues>(sent.body));
+  EXPECT_TRUE(r.effects.empty());  // no task to mark sent
+  EXPECT_EQ(s.state(), SessionState::kAwaitResponse);
+
+  cwmp::GetParameterValuesResponse resp;
+  resp.parameter_list = {{"Device.DeviceInfo.UpTime", "42", cwmp::ValueType::kUnsignedInt}};
+  Reply answer = s.on_post(envelope(resp, sent.header.id), kNow);
+  EXPECT_TRUE(answer.need_task);
+  ASSERT_TRUE(answer.rpc_answer.has_value());
+  EXPECT_TRUE(std::holds_alternative<cwmp::GetParameterValuesResponse>(*answer.rpc_answer));
+  ASSERT_EQ(answer.effects.size(), 1u);
+  const auto& learned = std::get<acs::RecordParameters>(answer.effects[0]);
+  ASSERT_EQ(learned.learned.size(), 1u);
+  EXPECT_EQ(learned.learned[0].value, "42");
+  EXPECT_EQ(s.next_task(std::nullopt, kNow).http_status, 204u);
+}
+
+TEST(AcsSession, OwnRpcFaultsAndBadAnswersComeBackAsFaults) {
+  AcsSession s = opened();
+  cwmp::Envelope sent = decode_reply(s.send_rpc(cwmp::SetParameterValues{}));
+  cwmp::Fault fault = cwmp::Fault::make(cwmp::fault::kInvalidArguments);
+  Reply f = s.on_post(envelope(fault, sent.header.id), kNow);
+  ASSERT_TRUE(f.rpc_answer.has_value());
+  EXPECT_EQ(std::get<cwmp::Fault>(*f.rpc_answer).code, cwmp::fault::kInvalidArguments);
+  EXPECT_TRUE(f.effects.empty());
+
+  // An answer of the wrong type: a fault standing for it, and the session goes on.
+  sent = decode_reply(s.send_rpc(cwmp::GetParameterNames{"Device.", true}));
+  Reply wrong = s.on_post(envelope(cwmp::RebootResponse{}, sent.header.id), kNow);
+  ASSERT_TRUE(wrong.rpc_answer.has_value());
+  EXPECT_EQ(std::get<cwmp::Fault>(*wrong.rpc_answer).code, cwmp::fault::kAcsInvalidArguments);
+  EXPECT_TRUE(wrong.need_task);
+
+  // An RPC the session's CWMP version lacks is not sent.
+  AcsSession v10 = opened(cwmp::CwmpVersion::k1_0);
+  Reply old = v10.send_rpc(cwmp::ScheduleDownload{});
+  EXPECT_TRUE(old.need_task);
+  ASSERT_TRUE(old.rpc_answer.has_value());
+  EXPECT_EQ(std::get<cwmp::Fault>(*old.rpc_answer).code, cwmp::fault::kAcsRequestDenied);
+}
+
 TEST(AcsTaskPlan, ArgumentsAreValidatedWhenPlanned) {
   EXPECT_FALSE(acs::plan_task(acs::TaskType::kGetParameterValues, {}).ok());
   EXPECT_FALSE(acs::plan_task(acs::TaskType::kScheduleInform, {{"delaySeconds", 0}}).ok());
