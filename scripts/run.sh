@@ -39,6 +39,16 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+echo "== a provisioning preset (PUT /presets/demo-bootstrap): on bootstrap and boot, periodic"
+echo "   informs every 300 s and a Wi-Fi network named demo-home (docs/presets.md)"
+curl -s -X PUT "$nbi/presets/demo-bootstrap" -d '{
+  "events": ["0 BOOTSTRAP", "1 BOOT"],
+  "parameters": {"Device.ManagementServer.PeriodicInformEnable": true,
+                 "Device.ManagementServer.PeriodicInformInterval": 300},
+  "objects": [{"path": "Device.WiFi.SSID.", "key": "SSID",
+               "instances": [{"key": "demo-home", "parameters": {"Enable": true}}]}]}' | jq -c .
+echo
+
 echo "== the cwmp-cpe agent starts (state in $data_dir/cpe-state, log in $data_dir/cpe.log):"
 echo "   Inform with 0 BOOTSTRAP, 1 BOOT, Digest authentication to the ACS"
 build/bin/cwmp-cpe --acs-url "http://127.0.0.1:${cwmp_port}/" \
@@ -54,9 +64,23 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+# The bootstrap session ends once the preset holds: wait for the value it sets.
+for _ in $(seq 100); do
+  interval="$(curl -s "$nbi/devices/?query=%7B%22_id%22%3A%22$device%22%7D&projection=Device.ManagementServer.PeriodicInformInterval" |
+    jq -r '.[0].Device.ManagementServer.PeriodicInformInterval._value // empty')"
+  [ "$interval" = 300 ] && break
+  sleep 0.1
+done
+
 echo
 echo "== the device as the NBI shows it (GET /devices/?query=...&projection=...)"
 curl -s "$nbi/devices/?query=%7B%22_id%22%3A%22$device%22%7D&projection=_id,_lastInform,_lastBootstrap,Device.DeviceInfo,Device.ManagementServer.ConnectionRequestURL" | jq .
+
+echo
+echo "== configured by the preset within that first session: periodic inform and the SSIDs"
+curl -s "$nbi/devices/?query=%7B%22_id%22%3A%22$device%22%7D&projection=Device.ManagementServer.PeriodicInformInterval,Device.WiFi.SSID" |
+  jq -c '.[0] | {PeriodicInformInterval: .Device.ManagementServer.PeriodicInformInterval._value,
+                 SSIDs: [.Device.WiFi.SSID | to_entries[] | select(.value | type == "object") | .value.SSID._value]}'
 
 echo
 echo "== at its bootstrap the ACS gave the device connection-request credentials of its own"
@@ -82,9 +106,11 @@ curl -s -T "$data_dir/gw-2.0.0.bin" -H 'fileType: 1 Firmware Upgrade Image' -H '
 task="$(curl -s -X POST "$nbi/devices/$device/tasks?connection_request&timeout=10000" \
   -d '{"name":"download","file":"gw-2.0.0.bin"}' | jq -r ._id)"
 echo "   task $task: the agent downloads, installs, reboots and reports TransferComplete"
-for _ in $(seq 100); do
-  status="$(curl -s "$nbi/tasks/$task" | jq -r .status)"
-  if [ "$status" = done ] || [ "$status" = fault ]; then break; fi
+# The DownloadResponse makes the task done; its TransferComplete (after the reboot) adds
+# result.transferComplete.
+for _ in $(seq 200); do
+  state="$(curl -s "$nbi/tasks/$task" | jq -r 'if .result.transferComplete then "complete" else .status end')"
+  if [ "$state" = complete ] || [ "$state" = fault ]; then break; fi
   sleep 0.1
 done
 curl -s "$nbi/tasks/$task" | jq '{_id, name, status, result}'
