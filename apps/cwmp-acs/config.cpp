@@ -117,6 +117,13 @@ const cli::OptionTable<AcsConfig>& options() {
         [](AcsConfig& c, const std::string& v) {
           c.max_file_size = to_number("max-file-size", v);
         }}},
+      {"backup-retention",
+       {"uploads (configuration backups) kept per device, the oldest deleted first; 0 keeps "
+        "all (default 5)",
+        "N",
+        [](AcsConfig& c, const std::string& v) {
+          c.backup_retention = to_number("backup-retention", v);
+        }}},
       {"refresh-batch",
        {"parameters per GetParameterValues of a refreshObject task (default 256)", "N",
         [](AcsConfig& c, const std::string& v) {

@@ -45,6 +45,8 @@ struct AcsConfig {
   // the device's own; keep: it leaves them as they are (docs/connection-requests.md).
   std::string cr_credentials = "per-device";
   std::uint64_t max_file_size = 256ull * 1024 * 1024;
+  // Uploads (configuration backups) kept per device; 0 = keep all (docs/files.md).
+  std::size_t backup_retention = 5;
   std::size_t refresh_batch = 256;
   unsigned threads = 0;        // event-loop threads; 0 = one per core
   unsigned store_threads = 8;  // threads running blocking store calls

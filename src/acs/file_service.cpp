@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
@@ -274,6 +275,33 @@ std::optional<UploadTarget> upload_target(const boost::urls::url_view& url, std:
   return t;
 }
 
+// Backup retention: deletes the device's uploads beyond the newest `keep` (by upload time,
+// then name), never the one just stored. Returns the names deleted. Blocking (store, disk).
+std::vector<std::string> prune_uploads(FileRepository& files, const std::string& device_id,
+                                       std::size_t keep, const std::string& just_stored) {
+  std::vector<std::string> removed;
+  if (keep == 0) return removed;
+  const std::string prefix = std::string(kUploadSegment) + "/" + device_id + "/";
+  std::vector<store::FileInfo> uploads;
+  for (store::FileInfo& f : files.list()) {
+    if (f.device_id == device_id && f.name.starts_with(prefix)) uploads.push_back(std::move(f));
+  }
+  if (uploads.size() <= keep) return removed;
+  // Newest first; the file just stored counts as the newest whatever the clocks say.
+  std::sort(uploads.begin(), uploads.end(),
+            [&](const store::FileInfo& a, const store::FileInfo& b) {
+              const bool a_new = a.name == just_stored;
+              const bool b_new = b.name == just_stored;
+              if (a_new != b_new) return a_new;
+              if (a.uploaded != b.uploaded) return a.uploaded > b.uploaded;
+              return a.name > b.name;
+            });
+  for (std::size_t i = keep; i < uploads.size(); ++i) {
+    if (files.remove(uploads[i].name)) removed.push_back(uploads[i].name);
+  }
+  return removed;
+}
+
 }  // namespace
 
 struct FileService::Impl {
@@ -420,9 +448,20 @@ asio::awaitable<net::Response> FileService::Impl::upload(const net::Request& req
   FileMetadata metadata;
   metadata.file_type = target.file_type;
   store::FileInfo stored;
+  std::vector<std::string> pruned;
   try {
-    stored = co_await off_loop([this, &request, &target, &metadata] {
-      return files.put(target.name, request.body(), metadata, target.device_id, system_now());
+    std::tie(stored, pruned) = co_await off_loop([this, &request, &target, &metadata] {
+      store::FileInfo info =
+          files.put(target.name, request.body(), metadata, target.device_id, system_now());
+      // The upload is stored (and answered 201) even if the retention cannot delete: the
+      // next upload tries again.
+      std::vector<std::string> removed;
+      try {
+        removed = prune_uploads(files, target.device_id, options.backup_retention, info.name);
+      } catch (const std::exception& e) {
+        spdlog::error("file service: backup retention for '{}': {}", target.device_id, e.what());
+      }
+      return std::pair{std::move(info), std::move(removed)};
     });
   } catch (const std::invalid_argument& e) {
     co_return text(http::status::bad_request, request, e.what());
@@ -432,6 +471,10 @@ asio::awaitable<net::Response> FileService::Impl::upload(const net::Request& req
   }
   spdlog::info("file service: stored upload '{}' ({}, {} bytes, sha256 {}) from {}", stored.name,
                stored.file_type, stored.size, stored.sha256, connection.remote_address);
+  for (const std::string& name : pruned) {
+    spdlog::info("file service: deleted upload '{}' (backup retention {})", name,
+                 options.backup_retention);
+  }
   net::Response r = text(http::status::created, request, "stored " + stored.name);
   r.message.set(http::field::location, "/" + percent_encode_path(stored.name));
   r.message.set(http::field::etag, etag_of(stored));

@@ -65,11 +65,16 @@ struct FileServiceOptions {
   bool allow_basic = true;
   // Largest upload accepted from a CPE (the listener's body limit must allow it).
   std::uint64_t max_upload_bytes = 64 * 1024 * 1024;
+  // Backup retention: the uploads kept per device. After a new upload is stored, the
+  // device's oldest uploads beyond this many are deleted (store entry and bytes). 0 = keep
+  // every upload.
+  std::size_t backup_retention = 5;
 };
 
 // GET/HEAD /<percent-encoded name> (Range, If-None-Match, If-Range), bodies streamed from
 // disk; PUT/POST /upload/<device id>/<name>[?fileType=...] for CPE uploads, stored under the
-// name "upload/<device id>/<name>" (so served back at the same URL). See docs/files.md.
+// name "upload/<device id>/<name>" (so served back at the same URL), keeping the newest
+// FileServiceOptions::backup_retention uploads per device. See docs/files.md.
 class FileService {
  public:
   FileService(FileRepository& files, boost::asio::any_io_executor blocking_executor,

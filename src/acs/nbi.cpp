@@ -2,6 +2,9 @@
 // documents and the URL helpers are in nbi_docs.cpp. Every store and file-repository call runs
 // on the store executor (Impl::on_store); the handlers themselves run on the connection's
 // executor and only wait there.
+#include <cstdio>
+#include <ctime>
+
 #include "acs/nbi_impl.hpp"
 
 namespace acs {
@@ -98,6 +101,116 @@ asio::awaitable<net::Response> Nbi::Impl::render_metrics(const net::Request& req
   co_return r;
 }
 
+// ---- configuration backups (upload URLs, restore) ------------------------------------------
+
+namespace {
+
+// The Download FileType of a configuration (TR-069 A.3.2.8) and the Upload FileTypes of one
+// (A.4.1.5: "1 Vendor Configuration File", "3 Vendor Configuration File <i>").
+constexpr std::string_view kConfigDownloadType = "3 Vendor Configuration File";
+constexpr std::string_view kDefaultUploadType = "1 Vendor Configuration File";  // task_rpc's
+
+bool is_configuration_type(std::string_view file_type) {
+  return file_type.starts_with("1 Vendor Configuration File") ||
+         file_type.starts_with("3 Vendor Configuration File");
+}
+
+// A stored file as the FileType of a Download: an uploaded configuration backup goes back as
+// "3 Vendor Configuration File"; anything else keeps its type.
+std::string download_type_of(const store::FileInfo& file) {
+  if (!file.device_id.empty() && is_configuration_type(file.file_type)) {
+    return std::string(kConfigDownloadType);
+  }
+  return file.file_type;
+}
+
+// The backup POST /devices/<id>/restore sends: `asked` (404 unknown, 400 another device's or
+// not a configuration), or the device's newest configuration upload (404 when none).
+// Blocking: on the store executor.
+std::string restore_source(FileRepository& files, const std::string& device_id,
+                           const std::optional<std::string>& asked) {
+  if (asked) {
+    const std::optional<store::FileInfo> info = files.get(*asked);
+    if (!info) not_found("no such backup: " + *asked);
+    if (info->device_id != device_id) bad_request(*asked + " is not a backup of this device");
+    if (!is_configuration_type(info->file_type)) {
+      bad_request(*asked + " is not a configuration (" + info->file_type + ")");
+    }
+    return info->name;
+  }
+  std::optional<store::FileInfo> newest;
+  for (store::FileInfo& f : files.list()) {
+    if (f.device_id != device_id || !is_configuration_type(f.file_type)) continue;
+    if (!newest || f.uploaded > newest->uploaded ||
+        (f.uploaded == newest->uploaded && f.name > newest->name)) {
+      newest = std::move(f);
+    }
+  }
+  if (!newest) not_found("no configuration backup of this device");
+  return newest->name;
+}
+
+// "1 Vendor Configuration File" -> "1-vendor-configuration-file".
+std::string file_type_slug(std::string_view file_type) {
+  std::string slug;
+  for (const char c : file_type) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!slug.empty() && slug.back() != '-') {
+      slug += '-';
+    }
+    if (slug.size() >= 48) break;
+  }
+  while (!slug.empty() && slug.back() == '-') slug.pop_back();
+  return slug.empty() ? "upload" : slug;
+}
+
+// "20261128T043816Z"
+std::string compact_utc(Millis ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  if (gmtime_r(&seconds, &tm) == nullptr) return "0";
+  char out[80];
+  std::snprintf(out, sizeof out, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return out;
+}
+
+// An upload task without "url" gets one on the file service, distinct per backup:
+// <files>/upload/<device>/<fileType slug>-<UTC time>[-n]?fileType=<type>. The suffix avoids
+// a stored file and the URL of another task of the device. Blocking: on the store executor.
+void fill_upload_url(store::Store& store, FileRepository& files, const std::string& base_url,
+                     const std::string& device_id, Millis now, json::object& args) {
+  const json::value* url = args.if_contains("url");
+  if (base_url.empty() || (url != nullptr && !url->is_null())) return;
+  std::string file_type(kDefaultUploadType);
+  if (const json::value* t = args.if_contains("fileType"); t != nullptr && !t->is_null()) {
+    if (!t->is_string()) bad_request("fileType must be a string");
+    file_type = std::string(t->get_string());
+  }
+  std::set<std::string> taken_urls;
+  store::TaskFilter filter;
+  filter.device_id = device_id;
+  filter.limit = 10000;
+  for (const Task& task : store.list_tasks(filter)) {
+    const json::value* u = task.args.if_contains("url");
+    if (u != nullptr && u->is_string()) taken_urls.insert(std::string(u->get_string()));
+  }
+  const std::string stem = file_type_slug(file_type) + "-" + compact_utc(now);
+  for (int n = 1; n <= 1000; ++n) {
+    const std::string leaf = n == 1 ? stem : stem + "-" + std::to_string(n);
+    const std::string name = "upload/" + device_id + "/" + leaf;
+    const std::string full = base_url + "/upload/" + percent_encode(device_id) + "/" +
+                             percent_encode(leaf) + "?fileType=" + percent_encode(file_type);
+    if (taken_urls.contains(full) || files.get(name)) continue;
+    args["url"] = full;
+    return;
+  }
+  bad_request("too many uploads of this device in one second: give \"url\"");
+}
+
+}  // namespace
+
 // ---- devices ----------------------------------------------------------------------------------
 
 asio::awaitable<net::Response> Nbi::Impl::devices(net::Request& request, const Target& target) {
@@ -121,6 +234,30 @@ asio::awaitable<net::Response> Nbi::Impl::devices(net::Request& request, const T
   }
   if (s.size() == 3 && s[2] == "tasks") {
     require_method(request, {http::verb::post});
+    co_return co_await post_task(request, target, id);
+  }
+  if (s.size() == 3 && s[2] == "restore") {
+    require_method(request, {http::verb::post});
+    // {"file": "<backup>"} or nothing (the newest configuration backup). The restore is a
+    // download task of the backup: it goes through post_task like a posted one, with the
+    // same ?connection_request and timeout handling.
+    std::optional<std::string> asked;
+    if (!request.body().empty()) {
+      const json::object body = parse_json_body(request);
+      if (const json::value* f = body.if_contains("file"); f != nullptr && !f->is_null()) {
+        if (!f->is_string()) bad_request("file must be a string");
+        asked = std::string(f->get_string());
+      }
+    }
+    const std::string backup = co_await on_store([&] {
+      if (!store.device_exists(id)) not_found("no such device");
+      return restore_source(files, id, asked);
+    });
+    const json::object task{{"name", "download"},
+                            {"file", backup},
+                            {"fileType", kConfigDownloadType},
+                            {"commandKey", "restore"}};
+    request.body() = json::serialize(task);
     co_return co_await post_task(request, target, id);
   }
   if (s.size() == 4 && s[2] == "tags") {
@@ -170,6 +307,7 @@ asio::awaitable<net::Response> Nbi::Impl::list_devices(const net::Request& reque
 
 // A download that names a stored file ("file", or GenieACS's "fileName") and gives no "url"
 // gets the file service's URL, the size, the file type and a target file name from the file.
+// A configuration a device uploaded goes back with the Download type of a configuration.
 void Nbi::Impl::fill_from_file(json::object& args) {
   const json::value* url = args.if_contains("url");
   if (url != nullptr && !url->is_null()) return;
@@ -194,7 +332,7 @@ void Nbi::Impl::fill_from_file(json::object& args) {
                            ? static_cast<std::int64_t>(info->size)
                            : 0;
   }
-  if (missing("fileType") && !info->file_type.empty()) args["fileType"] = info->file_type;
+  if (missing("fileType") && !info->file_type.empty()) args["fileType"] = download_type_of(*info);
   if (missing("targetFileName")) args["targetFileName"] = name;
 }
 
@@ -295,6 +433,9 @@ asio::awaitable<net::Response> Nbi::Impl::post_task(const net::Request& request,
   Task task = co_await on_store([&, type = *type] {
     if (!store.device_exists(device_id)) not_found("no such device");
     if (type == TaskType::kDownload || type == TaskType::kScheduleDownload) fill_from_file(body);
+    if (type == TaskType::kUpload) {
+      fill_upload_url(store, files, options.files_base_url, device_id, now, body);
+    }
     // Refused now (400) rather than failing in the device's session.
     if (auto plan = plan_task(type, body); !plan) bad_request(plan.error().message);
     const std::int64_t id = store.add_task(device_id, type, body, now, expires);
@@ -410,12 +551,24 @@ asio::awaitable<net::Response> Nbi::Impl::faults(net::Request& request, const Ta
         json::object d = fault_json(t);
         if (filter.matches(d)) documents.push_back(std::move(d));
       }
+      const std::optional<std::string> device = filter.required_string("device");
+      for (const presets::PresetFault& f : store.preset_faults(device.value_or(""))) {
+        json::object d = preset_fault_json(f);
+        if (filter.matches(d)) documents.push_back(std::move(d));
+      }
       return paginate(std::move(documents), paging);
     });
     co_return page_response(request, page, request.method() == http::verb::head);
   }
   if (s.size() == 2) {
     require_method(request, {http::verb::delete_});
+    if (const std::optional<PresetFaultId> preset = parse_preset_fault_id(s[1])) {
+      // The preset runs again at the device's next session instead of after its retry delay.
+      const bool deleted = co_await on_store(
+          [&] { return store.delete_preset_fault(preset->device_id, preset->preset); });
+      if (!deleted) not_found("no such fault");
+      co_return json_response(request, http::status::ok, json::object{{"deleted", s[1]}});
+    }
     const std::optional<FaultId> fault = parse_fault_id(s[1]);
     if (!fault) not_found("no such fault");
     const bool deleted = co_await on_store([&] {

@@ -702,3 +702,79 @@ TEST_F(NbiApi, MetricsCountRequestsAndStoreGauges) {
 }
 
 }  // namespace
+
+// ---- presets ----------------------------------------------------------------------------------
+
+TEST_F(NbiApi, PresetsArePutReadListedAndDeleted) {
+  start();
+  const std::string body = R"({"weight": 3, "events": ["0 BOOTSTRAP"],
+      "precondition": {"_deviceId._ProductClass": "HGW"},
+      "parameters": {"Device.ManagementServer.PeriodicInformInterval": 300}})";
+  Reply r = call(http::verb::put, "/presets/boot%20strap", body);
+  EXPECT_EQ(r.status, 201u) << r.body;
+  EXPECT_EQ(r.json().at("name"), "boot strap");  // the URL's name
+  r = call(http::verb::put, "/presets/boot%20strap", body);
+  EXPECT_EQ(r.status, 200u) << r.body;  // replaced
+  r = get("/presets/boot%20strap");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json().at("weight"), 3);
+  EXPECT_EQ(r.json().at("parameters").at("Device.ManagementServer.PeriodicInformInterval"), 300);
+  EXPECT_EQ(r.json().at("_id"), "boot strap");
+  r = call(http::verb::put, "/presets/other", R"({"events": ["1 BOOT"], "reboot": "always"})");
+  EXPECT_EQ(r.status, 201u) << r.body;
+  r = get("/presets/?query=" + encode(R"({"weight": 3})"));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  ASSERT_EQ(r.json().as_array().size(), 1u);
+  EXPECT_EQ(r.json().as_array()[0].at("name"), "boot strap");
+  EXPECT_EQ(get("/presets").json().as_array().size(), 2u);
+  r = call(http::verb::delete_, "/presets/other");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(call(http::verb::delete_, "/presets/other").status, 404u);
+  EXPECT_EQ(get("/presets/other").status, 404u);
+  EXPECT_EQ(store_->list_presets().size(), 1u);
+}
+
+TEST_F(NbiApi, BadPresetsAreRefusedWithWhereAndWhy) {
+  start();
+  struct Case {
+    std::string name;
+    std::string body;
+    unsigned status;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"a", "not json", 400, "invalid preset"},
+      {"a", R"({"events": ["*"], "parameters": {"X.Y": {"value": "soon", "type": "int"}}})", 400,
+       "/parameters/X.Y"},
+      {"a", R"({"events": ["*"], "surprise": 1})", 400, "/surprise"},
+      {"a", R"({"events": ["*"], "precondition": {"_tags": {"$foo": 1}}})", 400, "/precondition"},
+      {"bad%2Fname", R"({"events": ["*"]})", 400, "preset name"},
+      {"a", std::string(300 * 1024, ' '), 413, "256 KiB"},
+  };
+  for (const Case& c : cases) {
+    const Reply r = call(http::verb::put, "/presets/" + c.name, c.body);
+    EXPECT_EQ(r.status, c.status) << c.body.substr(0, 80) << " -> " << r.body;
+    EXPECT_NE(r.body.find(c.says), std::string::npos) << r.body;
+  }
+  EXPECT_TRUE(store_->list_presets().empty());
+  EXPECT_EQ(call(http::verb::post, "/presets/a", "{}").status, 405u);
+}
+
+TEST_F(NbiApi, PresetFaultsAreListedAndClearedInFaults) {
+  start();
+  store_->put_preset_fault({"wifi", kDevice1, 9007, "invalid value", 2, system_now()});
+  Reply r = get("/faults/?query=" + encode(R"({"device": ")" + kDevice1 + R"("})"));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const json::value all = r.json();
+  ASSERT_EQ(all.as_array().size(), 1u) << r.body;
+  const json::value& f = all.as_array()[0];
+  EXPECT_EQ(json::value_to<std::string>(f.at("_id")), kDevice1 + ":preset_wifi");
+  EXPECT_EQ(f.at("channel"), "preset_wifi");
+  EXPECT_EQ(f.at("code"), "cwmp.9007");
+  EXPECT_EQ(f.at("retries"), 2);
+  EXPECT_TRUE(f.as_object().contains("retryAfter"));
+  r = call(http::verb::delete_, "/faults/" + encode(kDevice1 + ":preset_wifi"));
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_TRUE(store_->preset_faults("").empty());
+  EXPECT_EQ(call(http::verb::delete_, "/faults/" + encode(kDevice1 + ":preset_wifi")).status, 404u);
+}

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <span>
 #include <sstream>
 #include <stdexcept>
@@ -85,6 +86,146 @@ struct Fetched {
   net::ClientResult result;
   std::string auth_error;
 };
+
+// =============================================================================================
+// The agent's own configuration format (what an Upload of "1 Vendor Configuration File"
+// sends): "# cwmp-cpe configuration" then one "<name>=<value>" per line. A download of
+// "3 Vendor Configuration File" in this format is applied to the data model before the
+// install hook runs: the backup/restore round trip of the ACS (docs/cpe-agent.md).
+
+constexpr std::string_view kConfigHeader = "# cwmp-cpe configuration";
+constexpr std::uint64_t kMaxConfigBytes = 1024 * 1024;
+constexpr std::size_t kMaxConfigLines = 20000;
+
+bool starts_with_config_header(std::string_view head) {
+  if (!head.starts_with(kConfigHeader)) return false;
+  head.remove_prefix(kConfigHeader.size());
+  return head.empty() || head.front() == '\n' || head.front() == '\r';
+}
+
+struct ConfigEntries {
+  std::map<std::string, std::string> values;  // by name: a repeated name keeps its last value
+  std::string error;                          // set: malformed
+};
+
+// "<name>=<value>" lines after the header; empty lines and "#" comments are skipped. The
+// value is the rest of the line (it may hold '='); a '\r' before the '\n' is dropped.
+ConfigEntries parse_config(std::string_view text) {
+  ConfigEntries out;
+  std::size_t line_number = 0;
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    if (++line_number == 1) continue;  // the header
+    if (line_number > kMaxConfigLines) {
+      out.error = "more than " + std::to_string(kMaxConfigLines) + " lines";
+      return out;
+    }
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    const std::size_t eq = line.find('=');
+    if (eq == 0 || eq == std::string_view::npos || line.substr(0, eq).back() == '.') {
+      out.error = "line " + std::to_string(line_number) + " is not <parameter>=<value>";
+      return out;
+    }
+    out.values[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
+  }
+  return out;
+}
+
+// Applies a configuration in the agent's format through one SetParameterValues, the path an
+// ACS's SPV takes (validation, persistence, notifications alike). Only writable parameters
+// whose value differs are set: read-only and unknown names are skipped (a backup lists every
+// parameter, DeviceInfo included), and so are values equal to the current ones (passwords
+// read back empty, TR-069 A.3.2.1, so an empty password in a backup never clears one). The
+// SPV is all-or-nothing: a refused value applies nothing and fails the download with 9018.
+TransferOutcome apply_configuration(DeviceApi& device, const std::string& root,
+                                    std::string_view text) {
+  const ConfigEntries entries = parse_config(text);
+  if (!entries.error.empty()) {
+    return {cwmp::fault::kTransferFileCorrupted, "configuration file: " + entries.error};
+  }
+  cwmp::GetParameterNames gpn;
+  gpn.parameter_path = root;
+  const cwmp::Body names_reply = device.handle(gpn);
+  cwmp::GetParameterValues gpv;
+  gpv.parameter_names = {root};
+  const cwmp::Body values_reply = device.handle(gpv);
+  const auto* names = std::get_if<cwmp::GetParameterNamesResponse>(&names_reply);
+  const auto* values = std::get_if<cwmp::GetParameterValuesResponse>(&values_reply);
+  if (names == nullptr || values == nullptr) {
+    return {cwmp::fault::kTransferFailure, "cannot read the data model to apply the configuration"};
+  }
+  std::map<std::string, bool, std::less<>> writable;
+  for (const cwmp::ParameterInfo& p : names->parameter_list) writable[p.name] = p.writable;
+  std::map<std::string, const cwmp::ParameterValue*, std::less<>> current;
+  for (const cwmp::ParameterValue& p : values->parameter_list) current[p.name] = &p;
+
+  cwmp::SetParameterValues spv;
+  std::size_t unknown = 0;
+  std::size_t read_only = 0;
+  std::size_t unchanged = 0;
+  for (const auto& [name, value] : entries.values) {
+    const auto now = current.find(name);
+    const auto w = writable.find(name);
+    if (now == current.end() || w == writable.end()) {
+      ++unknown;
+    } else if (!w->second) {
+      ++read_only;
+    } else if (now->second->value == value) {
+      ++unchanged;
+    } else {
+      spv.parameter_list.push_back({name, value, now->second->type});
+    }
+  }
+  // The restore is not a new provisioning step: ParameterKey stays what it is.
+  if (const auto key = current.find(root + "ManagementServer.ParameterKey"); key != current.end()) {
+    spv.parameter_key = key->second->value;
+  }
+  const std::size_t changed = spv.parameter_list.size();
+  if (changed > 0) {
+    const cwmp::Body reply = device.handle(spv);
+    if (const auto* fault = std::get_if<cwmp::Fault>(&reply)) {
+      std::string why =
+          "configuration refused: " + std::to_string(fault->code) + " " + fault->string;
+      for (const cwmp::SetParameterValuesFault& f : fault->set_parameter_values_faults) {
+        why += "; " + f.parameter_name + ": " + std::to_string(f.fault_code) + " " + f.fault_string;
+      }
+      return {cwmp::fault::kTransferFileCorrupted, std::move(why)};
+    }
+  }
+  spdlog::info(
+      "cwmp-cpe: configuration applied: {} set, {} unchanged, {} read-only and {} unknown "
+      "skipped",
+      changed, unchanged, read_only, unknown);
+  return {};
+}
+
+// A download in the agent's configuration format: nullopt when it is not one, else the
+// outcome of applying it. Bounded: at most kMaxConfigBytes are read.
+std::optional<TransferOutcome> apply_if_own_configuration(DeviceApi& device,
+                                                          const std::string& root,
+                                                          const InstallRequest& request,
+                                                          std::uint64_t size) {
+  if (request.file_type != "3 Vendor Configuration File") return std::nullopt;
+  const std::string head =
+      request.file.empty() ? request.head : read_head(request.file, kConfigHeader.size() + 1);
+  if (!starts_with_config_header(head)) return std::nullopt;
+  if (size > kMaxConfigBytes) {
+    return TransferOutcome{cwmp::fault::kTransferFileCorrupted,
+                           "configuration file over " + std::to_string(kMaxConfigBytes) + " bytes"};
+  }
+  if (request.file.empty() && size > request.head.size()) {
+    // An in-memory agent kept only the head of the body (DownloadFile): not all of it.
+    return TransferOutcome{cwmp::fault::kTransferFailure,
+                           "configuration file larger than an agent without a download "
+                           "directory keeps"};
+  }
+  const std::string text =
+      request.file.empty() ? request.head : read_head(request.file, kMaxConfigBytes);
+  return apply_configuration(device, root, text);
+}
 
 }  // namespace
 
@@ -424,8 +565,18 @@ asio::awaitable<std::pair<TransferOutcome, InstallResult>> Agent::Impl::download
         InstallRequest request{transfer.file_type, out->path(),          transfer.target_file_name,
                                transfer.url,       transfer.command_key, out->head()};
         const std::filesystem::path state_dir = file ? file->dir() : std::filesystem::path();
-        result = options.hooks.install ? options.hooks.install(request)
-                                       : simulated_install(request, state_dir);
+        // The agent's own configuration format is applied first; the hook (the vendor's or
+        // the simulated one that keeps the file) then gets the same request as for any other
+        // configuration file, unless applying it failed.
+        const std::optional<TransferOutcome> applied =
+            apply_if_own_configuration(device, options.root, request, out->written());
+        if (applied && !applied->ok()) {
+          result.fault_code = applied->fault_code;
+          result.fault_string = applied->fault_string;
+        } else {
+          result = options.hooks.install ? options.hooks.install(request)
+                                         : simulated_install(request, state_dir);
+        }
         if (result.fault_code == 0 && result.software_version) {
           device.set_internal(options.root + "DeviceInfo.SoftwareVersion",
                               *result.software_version);
