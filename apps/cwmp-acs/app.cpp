@@ -21,6 +21,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "acs/campaign_observer.hpp"
 #include "acs/connection_request.hpp"
 #include "acs/cwmp_service.hpp"
 #include "acs/files.hpp"
@@ -109,6 +110,13 @@ struct AcsApp::Impl {
     cwmp.max_auth_failures = config.max_auth_failures;
     cwmp.require_client_certificate = config.tls_require_client_cert;
     cwmp.metrics = &metrics;
+    // Presets (docs/presets.md): a backup upload without a URL goes to our file service.
+    cwmp.presets.files_base_url = [this] { return files_base_url(); };
+    // Firmware campaigns (docs/campaigns.md): the download URL is asked for when a device
+    // starts, once the file listener is bound.
+    campaigns =
+        std::make_unique<acs::CampaignObserver>(*store, [this] { return files_base_url(); });
+    cwmp.observers.push_back(campaigns.get());
     cwmp_service =
         std::make_unique<acs::CwmpService>(*store, store_pool.get_executor(), std::move(cwmp));
 
@@ -121,6 +129,7 @@ struct AcsApp::Impl {
 
     acs::FileServiceOptions fs;
     fs.max_upload_bytes = config.max_file_size;
+    fs.backup_retention = config.backup_retention;
     file_service =
         std::make_unique<acs::FileService>(*files, store_pool.get_executor(), fs, &metrics);
 
@@ -190,6 +199,7 @@ struct AcsApp::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
   std::shared_ptr<asio::ssl::context> server_tls;
   std::unique_ptr<acs::FileRepository> files;
+  std::unique_ptr<acs::CampaignObserver> campaigns;  // before the service that calls it
   std::unique_ptr<acs::CwmpService> cwmp_service;
   std::unique_ptr<acs::ConnectionRequester> requester;
   std::unique_ptr<acs::FileService> file_service;

@@ -174,6 +174,19 @@ struct Fleet::Impl {
     o.max_session_reports = 1;
     o.http_timeout = config.http_timeout;
     o.on_session = [this, index](const cpe::agent::SessionReport& r) { session_ended(index, r); };
+    if ((config.first_index + index) % 100 < config.firmware_fail_percent) {
+      // A device whose flash refuses every image: firmware downloads end in 9018 (TR-069
+      // A.3.3.2 "file corrupted"), anything else installs as on the other devices.
+      o.hooks.install = [](const cpe::agent::InstallRequest& request) {
+        if (request.file_type != "1 Firmware Upgrade Image") {
+          return cpe::agent::simulated_install(request, {});
+        }
+        cpe::agent::InstallResult failed;
+        failed.fault_code = 9018;
+        failed.fault_string = "simulated: the image does not apply on this device";
+        return failed;
+      };
+    }
     return o;
   }
 

@@ -133,6 +133,16 @@ const cli::OptionTable<SimConfig>& options() {
           c.retry_min_wait = to_u32("retry-min-wait", v);
           if (c.retry_min_wait == 0) throw std::invalid_argument("retry-min-wait: at least 1");
         }}},
+      {"firmware-fail-percent",
+       {"devices whose index % 100 is below P fail to apply firmware images (fault 9018; "
+        "default 0)",
+        "P",
+        [](SimConfig& c, const std::string& v) {
+          c.firmware_fail_percent = to_u32("firmware-fail-percent", v);
+          if (c.firmware_fail_percent > 100) {
+            throw std::invalid_argument("firmware-fail-percent: 0 to 100");
+          }
+        }}},
       {"log-level",
        {"trace, debug, info, warn, error (default: failures are counted, not logged)", "LEVEL",
         [](SimConfig& c, const std::string& v) { c.log_level = cli::to_log_level(v); }}},

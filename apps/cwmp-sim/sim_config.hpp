@@ -40,6 +40,9 @@ struct SimConfig {
   // ManagementServer.CWMPRetryMinimumWaitInterval of every device (the first back-off after a
   // failed session is 1-2x this; TR-069's default 5 s).
   std::uint32_t retry_min_wait = 5;
+  // Devices whose index % 100 is below this fail to apply any firmware image (TransferComplete
+  // fault 9018): deterministic, for firmware campaign tests (docs/campaigns.md).
+  std::uint32_t firmware_fail_percent = 0;
   std::string log_level = "error";  // per-device session failures are counted, not logged
 };
 

@@ -133,8 +133,9 @@ PresetRun::PresetRun(store::Store& store, std::shared_ptr<const PresetList> pres
 // Loads what the store knows of the device, only when some preset is triggered by this
 // session's events: a fleet without presets pays one revision read per session.
 bool PresetRun::start(Millis now) {
-  const bool any = std::any_of(presets_->begin(), presets_->end(),
-                               [&](const presets::Preset& p) { return triggered_by(p, events_); });
+  const bool any = std::any_of(presets_->begin(), presets_->end(), [&](const presets::Preset& p) {
+    return triggered_by(p, events_) || (p.cron && !events_.empty());
+  });
   if (!any) return false;
   const std::optional<boost::json::object> document = store_.device_document(device_id_);
   if (!document) return false;
@@ -149,6 +150,12 @@ bool PresetRun::start(Millis now) {
   }
   context_.events = events_;
   context_.faults = store_.preset_faults(device_id_);
+  if (std::any_of(presets_->begin(), presets_->end(),
+                  [](const presets::Preset& p) { return p.cron.has_value(); })) {
+    for (auto& [preset, at] : store_.preset_runs(device_id_)) {
+      context_.last_scheduled_runs[preset] = at;
+    }
+  }
   context_.now = now;
   context_.retry = options_.retry;
   context_.max_rounds = options_.max_rounds;
@@ -203,7 +210,9 @@ bool PresetRun::fill_upload_url(cwmp::Upload& upload, Millis now) {
   if (!upload.url.empty()) return true;
   const std::string base = options_.files_base_url ? options_.files_base_url() : std::string();
   if (base.empty()) return false;
-  upload.url = base + "/upload/" + path_segment(device_id_) + "/config-" + compact_utc(now);
+  // ?fileType: the file service records the type the backup was asked as (docs/files.md).
+  upload.url = base + "/upload/" + path_segment(device_id_) + "/config-" + compact_utc(now) +
+               "?fileType=" + path_segment(upload.file_type);
   return true;
 }
 
@@ -325,8 +334,12 @@ void PresetRun::finish(Millis now) {
     if (!preset.empty()) record_fault(preset, 0, std::move(text), now);
   }
   for (const std::string& preset : ran_) {
-    if (faulted_.contains(preset) || !had_fault_.contains(preset)) continue;
-    store_.delete_preset_fault(device_id_, preset);
+    if (faulted_.contains(preset)) continue;
+    if (had_fault_.contains(preset)) store_.delete_preset_fault(device_id_, preset);
+    // A scheduled preset that ran clean waits for its schedule's next time.
+    const auto p = std::find_if(presets_->begin(), presets_->end(),
+                                [&](const presets::Preset& x) { return x.name == preset; });
+    if (p != presets_->end() && p->cron) store_.put_preset_run(device_id_, preset, now);
   }
   if (rpcs_sent_ > 0) {
     spdlog::info("presets: {} {} preset(s) applied with {} RPC(s){}", device_id_, ran_.size(),

@@ -629,12 +629,20 @@ void record_rpc_fault(std::vector<PresetFault>& faults, const PlannedRpc& planne
   }
 }
 
+bool schedule_due(const Preset& preset, const SessionContext& context) {
+  if (!preset.cron) return false;
+  const auto last = context.last_scheduled_runs.find(preset.name);
+  if (last == context.last_scheduled_runs.end()) return true;
+  return fires_between(*preset.cron, last->second, context.now);
+}
+
 std::vector<const Preset*> active_presets(const std::vector<Preset>& presets,
                                           const DeviceState& state, const SessionContext& context) {
   const boost::json::object document = query_document(state);
   std::vector<const Preset*> out;
   for (const Preset& p : presets) {
-    if (triggered(p, context.events) && due(p, context) &&
+    const bool by_schedule = !context.events.empty() && schedule_due(p, context);
+    if ((triggered(p, context.events) || by_schedule) && due(p, context) &&
         query::matches(p.precondition, document)) {
       out.push_back(&p);
     }

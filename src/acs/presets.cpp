@@ -319,6 +319,11 @@ Preset parse_fields(const json::object& o, std::string_view name_override) {
   p.precondition = std::move(parsed.value());
   if (const json::value* e = o.if_contains("events")) parse_events(*e, p);
   p.schedule = optional_string(o, "schedule", "", kMaxScheduleLength);
+  if (!p.schedule.empty()) {
+    std::string error;
+    p.cron = parse_cron(p.schedule, error);
+    if (!p.cron) fail("/schedule", error);
+  }
   if (p.events.empty() && p.schedule.empty()) {
     fail("/events", "give at least one event (\"*\" for any) or a \"schedule\"");
   }

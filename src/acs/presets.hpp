@@ -127,13 +127,35 @@ enum class RebootMode : std::uint8_t {
   kAlways,     // once per session the preset is triggered in
 };
 
+// A schedule as a cron expression of five fields, in UTC: minute (0-59), hour (0-23), day of
+// month (1-31), month (1-12), day of week (0-7, 0 and 7 are Sunday). A field is "*", a number, a
+// range "a-b", a list "a,b-c", each optionally with a step "/n" ("*/15"). As in cron, when both
+// day fields are restricted a day matching either one fires.
+struct CronSchedule {
+  std::uint64_t minutes = 0;  // bit n: minute n
+  std::uint32_t hours = 0;
+  std::uint32_t days = 0;     // bit n: day n of the month (1..31)
+  std::uint16_t months = 0;   // bit n: month n (1..12)
+  std::uint8_t weekdays = 0;  // bit n: day n of the week (0 = Sunday)
+  bool any_day = true;        // the day-of-month field was "*"
+  bool any_weekday = true;    // the day-of-week field was "*"
+  friend bool operator==(const CronSchedule&, const CronSchedule&) = default;
+};
+
+// nullopt with `error` set when the text is not such an expression.
+std::optional<CronSchedule> parse_cron(std::string_view text, std::string& error);
+// Whether the schedule fires at a whole minute in (after, until] (UTC milliseconds). Bounded
+// work: at most ~400 days are examined (a longer gap fires if the schedule fires within a year).
+bool fires_between(const CronSchedule& schedule, Millis after, Millis until);
+
 struct Preset {
   std::string name;
   std::int64_t weight = 0;               // lower first; on a conflict the higher weight wins
   boost::json::value precondition_json;  // as given (an object; {} when absent)
   query::Query precondition;             // parsed from it
   std::vector<std::string> events;       // event codes; "*" = any event
-  std::string schedule;                  // kept as data, not evaluated by the engine
+  std::string schedule;                  // a cron expression (CronSchedule), "" for none
+  std::optional<CronSchedule> cron;      // parsed from it
   std::vector<DeclaredValue> parameters;
   std::vector<ObjectDeclaration> objects;
   std::vector<AttributeDeclaration> attributes;
@@ -239,6 +261,9 @@ struct SessionContext {
   Millis now = 0;
   RetryPolicy retry;
   std::uint32_t max_rounds = kDefaultMaxRounds;
+  // When each scheduled preset last ran on this device (UTC ms); a preset with a schedule
+  // runs in a session when its schedule fired since then, or when it never ran.
+  std::map<std::string, Millis, std::less<>> last_scheduled_runs;
   // A known value read longer ago than this is read again (once per session) before it is
   // trusted; 0 trusts known values however old. Values the device notifies stay fresh anyway.
   Millis value_max_age = 0;
@@ -297,7 +322,12 @@ struct Step {
 void record_rpc_fault(std::vector<PresetFault>& faults, const PlannedRpc& planned,
                       const cwmp::Fault& fault, std::string_view device_id, Millis now);
 
-// The presets that run in this session: triggered by one of `context.events`, precondition
+// Whether the preset's schedule makes it run now (it has one, and it fired since its last run
+// in `context.last_scheduled_runs`, or it never ran).
+bool schedule_due(const Preset& preset, const SessionContext& context);
+
+// The presets that run in this session: triggered by one of `context.events` or their schedule,
+// precondition
 // matching `state`, and due given their last fault; in application order (weight, then name).
 std::vector<const Preset*> active_presets(const std::vector<Preset>& presets,
                                           const DeviceState& state, const SessionContext& context);

@@ -163,6 +163,48 @@ CREATE TABLE preset_listed (
   updated INTEGER NOT NULL,
   PRIMARY KEY (device_id, path)
 ) WITHOUT ROWID;
+
+CREATE TABLE preset_runs (
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  preset TEXT NOT NULL,
+  last_run INTEGER NOT NULL,
+  PRIMARY KEY (device_id, preset)
+) WITHOUT ROWID;
+)sql",
+    R"sql(
+CREATE TABLE campaigns (
+  name TEXT PRIMARY KEY NOT NULL,
+  definition TEXT NOT NULL,
+  target_version TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  finished_since_resume INTEGER NOT NULL,
+  failed_since_resume INTEGER NOT NULL,
+  max_in_flight INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL
+);
+-- Bumped by every change of a campaign's definition or state: the session observers reload.
+CREATE TABLE campaign_revision (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  revision INTEGER NOT NULL
+);
+INSERT INTO campaign_revision (id, revision) VALUES (1, 0);
+
+CREATE TABLE campaign_devices (
+  campaign TEXT NOT NULL REFERENCES campaigns (name) ON DELETE CASCADE,
+  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  state TEXT NOT NULL,
+  task_id INTEGER NOT NULL,
+  fault_code INTEGER NOT NULL,
+  fault_message TEXT NOT NULL,
+  started INTEGER NOT NULL,
+  updated INTEGER NOT NULL,
+  PRIMARY KEY (campaign, device_id)
+) WITHOUT ROWID;
+CREATE INDEX campaign_devices_state ON campaign_devices (campaign, state);
+CREATE INDEX campaign_devices_device ON campaign_devices (device_id);
+CREATE INDEX campaign_devices_task ON campaign_devices (task_id) WHERE task_id <> 0;
 )sql",
 };
 
@@ -921,6 +963,313 @@ class SqliteStore final : public Store {
 
   // --- metrics -----------------------------------------------------------------------------
 
+  // ---- campaigns --------------------------------------------------------------------------
+
+  void put_campaign(const StoredCampaign& c, bool keep_progress) override {
+    write([&] {
+      bool kept = false;
+      if (keep_progress) {
+        Use u =
+            use("UPDATE campaigns SET definition = ?2, target_version = ?3, updated = ?4"
+                " WHERE name = ?1");
+        u.bind(1, std::string_view(c.name))
+            .bind(2, std::string_view(c.definition))
+            .bind(3, std::string_view(c.target_version))
+            .bind(4, c.updated)
+            .run();
+        kept = u.changes() > 0;
+      }
+      if (!kept) {
+        Use d = use("DELETE FROM campaign_devices WHERE campaign = ?1");
+        d.bind(1, std::string_view(c.name)).run();
+        Use u =
+            use("INSERT OR REPLACE INTO campaigns (name, definition, target_version, state, reason,"
+                " finished_since_resume, failed_since_resume, max_in_flight, created, updated)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        u.bind(1, std::string_view(c.name))
+            .bind(2, std::string_view(c.definition))
+            .bind(3, std::string_view(c.target_version))
+            .bind(4, std::string_view(c.state))
+            .bind(5, std::string_view(c.reason))
+            .bind(6, static_cast<std::int64_t>(c.finished_since_resume))
+            .bind(7, static_cast<std::int64_t>(c.failed_since_resume))
+            .bind(8, static_cast<std::int64_t>(c.max_in_flight))
+            .bind(9, c.created)
+            .bind(10, c.updated)
+            .run();
+      }
+      bump_campaign_revision();
+    });
+  }
+
+  std::optional<StoredCampaign> get_campaign(std::string_view name) override {
+    return read([&] { return find_campaign(name); });
+  }
+
+  std::vector<StoredCampaign> list_campaigns() override {
+    return read([&] {
+      std::vector<StoredCampaign> out;
+      Use u = use(std::string(kCampaignSelect) + " ORDER BY name");
+      while (u.step()) out.push_back(campaign_row(u));
+      return out;
+    });
+  }
+
+  bool delete_campaign(std::string_view name) override {
+    return write([&] {
+      Use d = use("DELETE FROM campaign_devices WHERE campaign = ?1");
+      d.bind(1, name).run();
+      Use u = use("DELETE FROM campaigns WHERE name = ?1");
+      u.bind(1, name).run();
+      const bool removed = u.changes() > 0;
+      if (removed) bump_campaign_revision();
+      return removed;
+    });
+  }
+
+  std::int64_t campaigns_revision() override {
+    return read([&] {
+      Use u = use("SELECT revision FROM campaign_revision WHERE id = 1");
+      return u.step() ? u.integer(0) : std::int64_t{0};
+    });
+  }
+
+  bool set_campaign_state(std::string_view name, const std::vector<std::string>& from,
+                          std::string_view to, std::string_view reason, bool reset_counters,
+                          acs::Millis now) override {
+    return write([&] {
+      const std::optional<StoredCampaign> c = find_campaign(name);
+      if (!c || std::find(from.begin(), from.end(), c->state) == from.end()) return false;
+      Use u =
+          use("UPDATE campaigns SET state = ?2, reason = ?3, updated = ?4,"
+              " finished_since_resume = CASE WHEN ?5 THEN 0 ELSE finished_since_resume END,"
+              " failed_since_resume = CASE WHEN ?5 THEN 0 ELSE failed_since_resume END"
+              " WHERE name = ?1");
+      u.bind(1, name)
+          .bind(2, to)
+          .bind(3, reason)
+          .bind(4, now)
+          .bind(5, std::int64_t{reset_counters ? 1 : 0})
+          .run();
+      bump_campaign_revision();
+      return true;
+    });
+  }
+
+  CampaignCounts campaign_counts(std::string_view name) override {
+    return read([&] {
+      CampaignCounts counts;
+      Use u =
+          use("SELECT state, count(*) FROM campaign_devices WHERE campaign = ?1 GROUP BY state");
+      u.bind(1, name);
+      while (u.step()) {
+        const std::string state = u.text(0);
+        const auto n = static_cast<std::uint64_t>(u.integer(1));
+        if (state == "downloading") counts.downloading = n;
+        if (state == "applied") counts.applied = n;
+        if (state == "confirmed") counts.confirmed = n;
+        if (state == "failed") counts.failed = n;
+      }
+      return counts;
+    });
+  }
+
+  std::vector<CampaignDevice> campaign_devices_of(std::string_view device_id) override {
+    return read([&] {
+      std::vector<CampaignDevice> out;
+      Use u = use(std::string(kCampaignDeviceSelect) + " WHERE device_id = ?1");
+      u.bind(1, device_id);
+      while (u.step()) out.push_back(campaign_device_row(u));
+      return out;
+    });
+  }
+
+  std::optional<CampaignDevice> campaign_device_by_task(std::int64_t task_id) override {
+    return read([&] {
+      std::optional<CampaignDevice> found;
+      if (task_id == 0) return found;
+      Use u = use(std::string(kCampaignDeviceSelect) + " WHERE task_id = ?1 AND task_id <> 0");
+      u.bind(1, task_id);
+      if (u.step()) found = campaign_device_row(u);
+      return found;
+    });
+  }
+
+  std::vector<CampaignDevice> list_campaign_devices(std::string_view name,
+                                                    std::string_view state) override {
+    return read([&] {
+      std::vector<CampaignDevice> out;
+      Use u = use(std::string(kCampaignDeviceSelect) +
+                  " WHERE campaign = ?1 AND (?2 = '' OR state = ?2) ORDER BY device_id");
+      u.bind(1, name).bind(2, state);
+      while (u.step()) out.push_back(campaign_device_row(u));
+      return out;
+    });
+  }
+
+  std::optional<std::int64_t> start_campaign_download(std::string_view name,
+                                                      std::string_view device_id,
+                                                      const json::object& args,
+                                                      std::uint32_t max_concurrent,
+                                                      acs::Millis now) override {
+    return write([&]() -> std::optional<std::int64_t> {
+      const std::optional<StoredCampaign> c = find_campaign(name);
+      if (!c || c->state != "running") return std::nullopt;
+      const std::int64_t busy = in_flight(name);
+      if (busy >= static_cast<std::int64_t>(max_concurrent)) return std::nullopt;
+      {
+        Use has = use("SELECT 1 FROM campaign_devices WHERE campaign = ?1 AND device_id = ?2");
+        has.bind(1, name).bind(2, device_id);
+        if (has.step()) return std::nullopt;
+      }
+      Use t =
+          use("INSERT INTO tasks (device_id, type, args, state, created, expires, updated)"
+              " VALUES (?1, 'download', ?2, 'queued', ?3, 0, ?3)");
+      t.bind(1, device_id).bind(2, std::string_view(json::serialize(args))).bind(3, now).run();
+      const std::int64_t task_id = sqlite3_last_insert_rowid(db_);
+      Use d = use(
+          "INSERT INTO campaign_devices (campaign, device_id, state, task_id, fault_code,"
+          " fault_message, started, updated) VALUES (?1, ?2, 'downloading', ?3, 0, '', ?4, ?4)");
+      d.bind(1, name).bind(2, device_id).bind(3, task_id).bind(4, now).run();
+      Use m = use("UPDATE campaigns SET max_in_flight = max(max_in_flight, ?2) WHERE name = ?1");
+      m.bind(1, name).bind(2, busy + 1).run();
+      return task_id;
+    });
+  }
+
+  std::optional<StoredCampaign> add_campaign_device(const CampaignDevice& cd) override {
+    return write([&]() -> std::optional<StoredCampaign> {
+      Use d =
+          use("INSERT OR IGNORE INTO campaign_devices (campaign, device_id, state, task_id,"
+              " fault_code, fault_message, started, updated)"
+              " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS"
+              " (SELECT 1 FROM campaigns WHERE name = ?1)");
+      d.bind(1, std::string_view(cd.campaign))
+          .bind(2, std::string_view(cd.device_id))
+          .bind(3, std::string_view(cd.state))
+          .bind(4, cd.task_id)
+          .bind(5, static_cast<std::int64_t>(cd.fault_code))
+          .bind(6, std::string_view(cd.fault_message))
+          .bind(7, cd.started)
+          .bind(8, cd.updated)
+          .run();
+      if (d.changes() == 0) return std::nullopt;
+      count_finished(cd.campaign, cd.state);
+      return find_campaign(cd.campaign);
+    });
+  }
+
+  std::optional<StoredCampaign> update_campaign_device(
+      std::string_view name, std::string_view device_id, const std::vector<std::string>& from,
+      std::string_view to, std::uint32_t fault_code, std::string_view fault_message,
+      acs::Millis now) override {
+    return write([&]() -> std::optional<StoredCampaign> {
+      std::string current;
+      {
+        Use s = use("SELECT state FROM campaign_devices WHERE campaign = ?1 AND device_id = ?2");
+        s.bind(1, name).bind(2, device_id);
+        if (!s.step()) return std::nullopt;
+        current = s.text(0);
+      }
+      if (std::find(from.begin(), from.end(), current) == from.end()) return std::nullopt;
+      Use u =
+          use("UPDATE campaign_devices SET state = ?3, fault_code = ?4, fault_message = ?5,"
+              " updated = ?6 WHERE campaign = ?1 AND device_id = ?2");
+      u.bind(1, name)
+          .bind(2, device_id)
+          .bind(3, to)
+          .bind(4, static_cast<std::int64_t>(fault_code))
+          .bind(5, fault_message)
+          .bind(6, now)
+          .run();
+      count_finished(name, to);
+      return find_campaign(name);
+    });
+  }
+
+  bool retry_campaign_device(std::string_view name, std::string_view device_id) override {
+    return write([&] {
+      Use u =
+          use("DELETE FROM campaign_devices WHERE campaign = ?1 AND device_id = ?2"
+              " AND state = 'failed'");
+      u.bind(1, name).bind(2, device_id).run();
+      return u.changes() > 0;
+    });
+  }
+
+  static constexpr std::string_view kCampaignSelect =
+      "SELECT name, definition, target_version, state, reason, finished_since_resume,"
+      " failed_since_resume, max_in_flight, created, updated FROM campaigns";
+  static constexpr std::string_view kCampaignDeviceSelect =
+      "SELECT campaign, device_id, state, task_id, fault_code, fault_message, started, updated"
+      " FROM campaign_devices";
+
+  static StoredCampaign campaign_row(const Use& u) {
+    StoredCampaign c;
+    c.name = u.text(0);
+    c.definition = u.text(1);
+    c.target_version = u.text(2);
+    c.state = u.text(3);
+    c.reason = u.text(4);
+    c.finished_since_resume = static_cast<std::uint64_t>(u.integer(5));
+    c.failed_since_resume = static_cast<std::uint64_t>(u.integer(6));
+    c.max_in_flight = static_cast<std::uint64_t>(u.integer(7));
+    c.created = u.integer(8);
+    c.updated = u.integer(9);
+    return c;
+  }
+
+  static CampaignDevice campaign_device_row(const Use& u) {
+    CampaignDevice d;
+    d.campaign = u.text(0);
+    d.device_id = u.text(1);
+    d.state = u.text(2);
+    d.task_id = u.integer(3);
+    d.fault_code = static_cast<std::uint32_t>(u.integer(4));
+    d.fault_message = u.text(5);
+    d.started = u.integer(6);
+    d.updated = u.integer(7);
+    return d;
+  }
+
+  // Inside a transaction.
+  std::optional<StoredCampaign> find_campaign(std::string_view name) {
+    Use u = use(std::string(kCampaignSelect) + " WHERE name = ?1");
+    u.bind(1, name);
+    if (!u.step()) return std::nullopt;
+    return campaign_row(u);
+  }
+
+  std::int64_t in_flight(std::string_view name) {
+    Use u =
+        use("SELECT count(*) FROM campaign_devices WHERE campaign = ?1"
+            " AND state IN ('downloading', 'applied')");
+    u.bind(1, name);
+    return u.step() ? u.integer(0) : 0;
+  }
+
+  void count_finished(std::string_view name, std::string_view state) {
+    if (state != "confirmed" && state != "failed") return;
+    Use u =
+        use("UPDATE campaigns SET finished_since_resume = finished_since_resume + 1,"
+            " failed_since_resume = failed_since_resume + ?2 WHERE name = ?1");
+    u.bind(1, name).bind(2, std::int64_t{state == "failed" ? 1 : 0}).run();
+  }
+
+  void bump_campaign_revision() {
+    exec_cached("UPDATE campaign_revision SET revision = revision + 1 WHERE id = 1");
+  }
+
+  // A read-only transaction around `body`.
+  template <typename F>
+  auto read(F&& body) -> std::invoke_result_t<F&> {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    auto result = body();
+    txn.commit();
+    return result;
+  }
+
   // ---- presets ----------------------------------------------------------------------------
 
   void put_preset(const StoredPreset& p) override {
@@ -1095,6 +1444,29 @@ class SqliteStore final : public Store {
     }
     txn.commit();
     return out;
+  }
+
+  std::vector<std::pair<std::string, acs::Millis>> preset_runs(
+      std::string_view device_id) override {
+    std::lock_guard lock(mutex_);
+    Transaction txn(*this, false);
+    std::vector<std::pair<std::string, acs::Millis>> out;
+    {
+      Use u = use("SELECT preset, last_run FROM preset_runs WHERE device_id = ?1 ORDER BY preset");
+      u.bind(1, device_id);
+      while (u.step()) out.emplace_back(u.text(0), u.integer(1));
+    }
+    txn.commit();
+    return out;
+  }
+
+  void put_preset_run(std::string_view device_id, std::string_view preset,
+                      acs::Millis at) override {
+    write([&] {
+      Use u = use(
+          "INSERT OR REPLACE INTO preset_runs (device_id, preset, last_run) VALUES (?1, ?2, ?3)");
+      u.bind(1, device_id).bind(2, preset).bind(3, at).run();
+    });
   }
 
   void add_preset_listed_tables(std::string_view device_id, const std::vector<std::string>& tables,

@@ -94,6 +94,44 @@ struct PresetTransfer {
   friend bool operator==(const PresetTransfer&, const PresetTransfer&) = default;
 };
 
+// A firmware campaign as stored (acs/campaigns.hpp, docs/campaigns.md): its definition in JSON
+// (acs::campaigns::to_json), the target version taken from its file, and its progress.
+struct StoredCampaign {
+  std::string name;
+  std::string definition;         // JSON
+  std::string target_version;     // the file's version when the definition was stored
+  std::string state = "running";  // running | paused | completed
+  std::string reason;             // why it paused or completed
+  // Devices that finished (confirmed or failed), and failed, since the last resume: the
+  // failure threshold applies to these.
+  std::uint64_t finished_since_resume = 0;
+  std::uint64_t failed_since_resume = 0;
+  std::uint64_t max_in_flight = 0;  // the most devices downloading or applied at once so far
+  acs::Millis created = 0;
+  acs::Millis updated = 0;
+  friend bool operator==(const StoredCampaign&, const StoredCampaign&) = default;
+};
+
+// One device's progress in a campaign (pending devices have no row).
+struct CampaignDevice {
+  std::string campaign;
+  std::string device_id;
+  std::string state;         // downloading | applied | confirmed | failed
+  std::int64_t task_id = 0;  // the Download task; 0 when none was needed
+  std::uint32_t fault_code = 0;
+  std::string fault_message;
+  acs::Millis started = 0;
+  acs::Millis updated = 0;
+  friend bool operator==(const CampaignDevice&, const CampaignDevice&) = default;
+};
+
+struct CampaignCounts {
+  std::uint64_t downloading = 0;
+  std::uint64_t applied = 0;
+  std::uint64_t confirmed = 0;
+  std::uint64_t failed = 0;
+};
+
 struct TaskCount {
   acs::TaskType type;
   acs::TaskState state;
@@ -243,6 +281,56 @@ class Store {
   virtual void add_preset_listed_tables(std::string_view device_id,
                                         const std::vector<std::string>& tables,
                                         acs::Millis now) = 0;
+
+  // When each scheduled preset last ran clean on the device (presets with a "schedule").
+  virtual std::vector<std::pair<std::string, acs::Millis>> preset_runs(
+      std::string_view device_id) = 0;
+  virtual void put_preset_run(std::string_view device_id, std::string_view preset,
+                              acs::Millis at) = 0;
+
+  // --- campaigns -------------------------------------------------------------
+
+  // Creates or replaces a campaign. keep_progress: an existing campaign keeps its state,
+  // counters and device rows and only takes the new definition and target version; otherwise
+  // (or when it is new) the whole row is written and device rows are dropped.
+  virtual void put_campaign(const StoredCampaign& campaign, bool keep_progress) = 0;
+  virtual std::optional<StoredCampaign> get_campaign(std::string_view name) = 0;
+  virtual std::vector<StoredCampaign> list_campaigns() = 0;
+  virtual bool delete_campaign(std::string_view name) = 0;  // with its device rows
+  // Bumped by every change of a campaign's definition or state (not by device progress).
+  virtual std::int64_t campaigns_revision() = 0;
+  // Moves the campaign from one of `from` to `to` with `reason`; reset_counters zeroes the
+  // since-resume counters (a resume). False when it is unknown or in none of `from`.
+  virtual bool set_campaign_state(std::string_view name, const std::vector<std::string>& from,
+                                  std::string_view to, std::string_view reason, bool reset_counters,
+                                  acs::Millis now) = 0;
+  virtual CampaignCounts campaign_counts(std::string_view name) = 0;
+  // Every campaign row of one device (one call per Inform).
+  virtual std::vector<CampaignDevice> campaign_devices_of(std::string_view device_id) = 0;
+  virtual std::optional<CampaignDevice> campaign_device_by_task(std::int64_t task_id) = 0;
+  // The campaign's rows, optionally in one state, ordered by device id.
+  virtual std::vector<CampaignDevice> list_campaign_devices(std::string_view name,
+                                                            std::string_view state) = 0;
+  // In one transaction: when the campaign is running, the device has no row and fewer than
+  // max_concurrent devices are downloading or applied, queues the download task (`args`) and
+  // records the device as downloading with it. Returns the task id, or nullopt (no slot).
+  virtual std::optional<std::int64_t> start_campaign_download(std::string_view name,
+                                                              std::string_view device_id,
+                                                              const boost::json::object& args,
+                                                              std::uint32_t max_concurrent,
+                                                              acs::Millis now) = 0;
+  // Records a device that needs no download (already on the target: state "confirmed"), when
+  // it has no row yet; counts it as finished. Returns the campaign after it, or nullopt.
+  virtual std::optional<StoredCampaign> add_campaign_device(const CampaignDevice& device) = 0;
+  // Moves a device from one of `from` to `to` (with the fault for "failed"), counting it as
+  // finished (and failed) when `to` is confirmed or failed. Returns the campaign after the
+  // change, or nullopt when the device was in none of `from`.
+  virtual std::optional<StoredCampaign> update_campaign_device(
+      std::string_view name, std::string_view device_id, const std::vector<std::string>& from,
+      std::string_view to, std::uint32_t fault_code, std::string_view fault_message,
+      acs::Millis now) = 0;
+  // A failed device back to pending (its row removed); false when it is not failed.
+  virtual bool retry_campaign_device(std::string_view name, std::string_view device_id) = 0;
 
   // --- metrics ---------------------------------------------------------------
 

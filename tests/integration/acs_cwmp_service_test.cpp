@@ -132,6 +132,47 @@ class FakeStore final : public store::Store {
   std::vector<std::string> preset_listed_tables(std::string_view) override { return {}; }
   void add_preset_listed_tables(std::string_view, const std::vector<std::string>&,
                                 acs::Millis) override {}
+  // campaigns
+  void put_campaign(const store::StoredCampaign&, bool) override {}
+  std::optional<store::StoredCampaign> get_campaign(std::string_view) override {
+    return std::nullopt;
+  }
+  std::vector<store::StoredCampaign> list_campaigns() override { return {}; }
+  bool delete_campaign(std::string_view) override { return false; }
+  std::int64_t campaigns_revision() override { return 0; }
+  bool set_campaign_state(std::string_view, const std::vector<std::string>&, std::string_view,
+                          std::string_view, bool, acs::Millis) override {
+    return false;
+  }
+  store::CampaignCounts campaign_counts(std::string_view) override { return {}; }
+  std::vector<store::CampaignDevice> campaign_devices_of(std::string_view) override { return {}; }
+  std::optional<store::CampaignDevice> campaign_device_by_task(std::int64_t) override {
+    return std::nullopt;
+  }
+  std::vector<store::CampaignDevice> list_campaign_devices(std::string_view,
+                                                           std::string_view) override {
+    return {};
+  }
+  std::optional<std::int64_t> start_campaign_download(std::string_view, std::string_view,
+                                                      const boost::json::object&, std::uint32_t,
+                                                      acs::Millis) override {
+    return std::nullopt;
+  }
+  std::optional<store::StoredCampaign> add_campaign_device(const store::CampaignDevice&) override {
+    return std::nullopt;
+  }
+  std::optional<store::StoredCampaign> update_campaign_device(std::string_view, std::string_view,
+                                                              const std::vector<std::string>&,
+                                                              std::string_view, std::uint32_t,
+                                                              std::string_view,
+                                                              acs::Millis) override {
+    return std::nullopt;
+  }
+  bool retry_campaign_device(std::string_view, std::string_view) override { return false; }
+  std::vector<std::pair<std::string, acs::Millis>> preset_runs(std::string_view) override {
+    return {};
+  }
+  void put_preset_run(std::string_view, std::string_view, acs::Millis) override {}
   std::vector<store::TaskCount> task_counts() override { return {}; }
 
   acs::Task& find(std::int64_t id) { return tasks.at(static_cast<std::size_t>(id - 1)); }

@@ -260,4 +260,32 @@ TEST_F(E2ePresets, ARefusedValueIsAPresetFaultThatWaitsForItsRetry) {
   EXPECT_TRUE(query("faults", {{"device", id_}}).empty());
 }
 
+TEST_F(E2ePresets, AScheduledPresetRunsOnceThenWaitsForItsTime) {
+  start_acs();
+  // Never ran on the device: runs at its first session; then only at midnight on 1 January.
+  put_preset("yearly", R"({"schedule": "0 0 1 1 *", "parameters": {
+      "Device.DeviceInfo.ProvisioningCode": "yearly-1",
+      "Device.ManagementServer.PeriodicInformEnable": true,
+      "Device.ManagementServer.PeriodicInformInterval": 1}})");
+  start_agent("PRESET-3");
+  ASSERT_TRUE(eventually([&] { return sessions().size() >= 2; }, 10s));
+  EXPECT_EQ(value("Device.DeviceInfo.ProvisioningCode"), "yearly-1");
+  // The operator changes it: the scheduled preset does not put it back before its time.
+  expect_done(post_task(
+      id_, {{"name", "setParameterValues"},
+            {"parameterValues", json::array{json::array{"Device.DeviceInfo.ProvisioningCode",
+                                                        "manual", "xsd:string"}}}}));
+  const std::size_t before = sessions().size();
+  ASSERT_TRUE(eventually([&] { return sessions().size() >= before + 2; }, 10s));
+  EXPECT_EQ(value("Device.DeviceInfo.ProvisioningCode"), "manual");
+  const auto all = sessions();
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    for (const std::string& rpc : acs_rpcs(all[i])) {
+      EXPECT_TRUE(rpc.starts_with("SetParameterValues") &&
+                  has_event(all[i], "6 CONNECTION REQUEST"))
+          << "session " << i << ": " << rpc;
+    }
+  }
+}
+
 }  // namespace

@@ -97,6 +97,43 @@ class BrokenStore final : public store::Store {
                                 acs::Millis) override {
     broken();
   }
+  // campaigns
+  void put_campaign(const store::StoredCampaign&, bool) override { broken(); }
+  std::optional<store::StoredCampaign> get_campaign(std::string_view) override { broken(); }
+  std::vector<store::StoredCampaign> list_campaigns() override { broken(); }
+  bool delete_campaign(std::string_view) override { broken(); }
+  std::int64_t campaigns_revision() override { broken(); }
+  bool set_campaign_state(std::string_view, const std::vector<std::string>&, std::string_view,
+                          std::string_view, bool, acs::Millis) override {
+    broken();
+  }
+  store::CampaignCounts campaign_counts(std::string_view) override { broken(); }
+  std::vector<store::CampaignDevice> campaign_devices_of(std::string_view) override { broken(); }
+  std::optional<store::CampaignDevice> campaign_device_by_task(std::int64_t) override { broken(); }
+  std::vector<store::CampaignDevice> list_campaign_devices(std::string_view,
+                                                           std::string_view) override {
+    broken();
+  }
+  std::optional<std::int64_t> start_campaign_download(std::string_view, std::string_view,
+                                                      const boost::json::object&, std::uint32_t,
+                                                      acs::Millis) override {
+    broken();
+  }
+  std::optional<store::StoredCampaign> add_campaign_device(const store::CampaignDevice&) override {
+    broken();
+  }
+  std::optional<store::StoredCampaign> update_campaign_device(std::string_view, std::string_view,
+                                                              const std::vector<std::string>&,
+                                                              std::string_view, std::uint32_t,
+                                                              std::string_view,
+                                                              acs::Millis) override {
+    broken();
+  }
+  bool retry_campaign_device(std::string_view, std::string_view) override { broken(); }
+  std::vector<std::pair<std::string, acs::Millis>> preset_runs(std::string_view) override {
+    broken();
+  }
+  void put_preset_run(std::string_view, std::string_view, acs::Millis) override { broken(); }
   std::vector<store::TaskCount> task_counts() override { broken(); }
 };
 

@@ -203,6 +203,8 @@ void know(p::DeviceState& state, const std::string& path, std::string value,
 
 // ---- Active presets: triggers, preconditions, faults ---------------------------------------
 
+constexpr acs::Millis kScheduleT0 = 1795780800000;  // 2026-11-27T12:00:00Z, a Friday
+
 TEST(PresetTriggerTest, SelectsByEvent) {
   const std::vector<p::Preset> presets{preset(R"({"name": "boot", "events": ["0 BOOTSTRAP"]})"),
                                        preset(R"({"name": "periodic", "events": ["2 PERIODIC"]})"),
@@ -211,7 +213,10 @@ TEST(PresetTriggerTest, SelectsByEvent) {
   const p::DeviceState state;
   const auto names = [&](std::vector<std::string> events) {
     std::vector<std::string> out;
-    for (const p::Preset* a : p::active_presets(presets, state, context_of(std::move(events)))) {
+    p::SessionContext c = context_of(std::move(events));
+    c.now = kScheduleT0;
+    c.last_scheduled_runs["nightly"] = kScheduleT0 - 60'000;  // ran a minute ago
+    for (const p::Preset* a : p::active_presets(presets, state, c)) {
       out.push_back(a->name);
     }
     return out;
@@ -1062,3 +1067,66 @@ TEST(PresetLearnTest, FaultChangesNothing) {
 }
 
 }  // namespace
+
+// ---- Schedules ---------------------------------------------------------------------------------
+
+TEST(PresetScheduleTest, CronExpressionsParseOrSayWhy) {
+  std::string error;
+  const auto every15 = p::parse_cron("*/15 * * * *", error);
+  ASSERT_TRUE(every15.has_value()) << error;
+  EXPECT_EQ(every15->minutes, (1ULL << 0) | (1ULL << 15) | (1ULL << 30) | (1ULL << 45));
+  const auto weekdays = p::parse_cron("30 2  * * 1-5", error);
+  ASSERT_TRUE(weekdays.has_value()) << error;
+  EXPECT_EQ(weekdays->weekdays, 0b0111110);
+  EXPECT_FALSE(weekdays->any_weekday);
+  const auto sunday = p::parse_cron("0 0 * * 7", error);
+  ASSERT_TRUE(sunday.has_value()) << error;
+  EXPECT_EQ(sunday->weekdays, 1);  // 7 is Sunday, like 0
+  for (const char* bad :
+       {"", "* * * *", "* * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *",
+        "5-1 * * * *", "*/0 * * * *", "a * * * *", "1,,2 * * * *", "1, * * * *"}) {
+    EXPECT_FALSE(p::parse_cron(bad, error).has_value()) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+  // A preset with a bad schedule is refused where it is wrong.
+  auto refused = p::parse_preset_text(R"({"name": "x", "schedule": "every day"})");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().where, "/schedule");
+}
+
+TEST(PresetScheduleTest, FiresBetweenFindsTheNextTime) {
+  std::string error;
+  const auto nightly = *p::parse_cron("0 3 * * *", error);
+  constexpr acs::Millis kHour = 3'600'000;
+  // 2026-11-27 12:00 -> 2026-11-28 02:59: no 03:00 in between; -> 03:00 exactly: yes.
+  EXPECT_FALSE(p::fires_between(nightly, kScheduleT0, kScheduleT0 + 15 * kHour - 60'000));
+  EXPECT_TRUE(p::fires_between(nightly, kScheduleT0, kScheduleT0 + 15 * kHour));
+  // (after, until]: a run at 03:00 itself does not fire again until the next night.
+  EXPECT_FALSE(p::fires_between(nightly, kScheduleT0 + 15 * kHour, kScheduleT0 + 38 * kHour));
+  EXPECT_TRUE(p::fires_between(nightly, kScheduleT0 + 15 * kHour, kScheduleT0 + 39 * kHour));
+  // Mondays only (2026-11-30 is a Monday): not over the weekend.
+  const auto monday = *p::parse_cron("0 9 * * 1", error);
+  EXPECT_FALSE(
+      p::fires_between(monday, kScheduleT0, kScheduleT0 + 3 * 24 * kHour - 3 * kHour - 60'000));
+  EXPECT_TRUE(p::fires_between(monday, kScheduleT0, kScheduleT0 + 3 * 24 * kHour - 3 * kHour));
+  // Both day fields restricted: either matches (the 1st of the month, or a Monday).
+  const auto either = *p::parse_cron("0 0 1 * 1", error);
+  EXPECT_TRUE(p::fires_between(either, kScheduleT0, kScheduleT0 + 3 * 24 * kHour));
+  // A gap of years still answers, with bounded work.
+  EXPECT_TRUE(p::fires_between(nightly, 0, kScheduleT0));
+  EXPECT_FALSE(p::fires_between(nightly, kScheduleT0, kScheduleT0));
+}
+
+TEST(PresetScheduleTest, AScheduledPresetRunsWhenItsTimeCameSinceItsLastRun) {
+  const std::vector<p::Preset> presets{preset(R"({"name": "nightly", "schedule": "0 3 * * *"})")};
+  const p::DeviceState state;
+  p::SessionContext c = context_of({"2 PERIODIC"});
+  c.now = kScheduleT0;
+  EXPECT_EQ(p::active_presets(presets, state, c).size(), 1u);  // never ran: runs now
+  c.last_scheduled_runs["nightly"] = kScheduleT0 - 3'600'000;
+  EXPECT_TRUE(p::active_presets(presets, state, c).empty());  // ran at 11:00, next at 03:00
+  c.now = kScheduleT0 + 15 * 3'600'000;
+  EXPECT_EQ(p::active_presets(presets, state, c).size(), 1u);
+  c.events.clear();  // no session, nothing runs
+  EXPECT_TRUE(p::active_presets(presets, state, c).empty());
+}

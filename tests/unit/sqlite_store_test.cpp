@@ -616,7 +616,7 @@ TEST(SqliteStoreFile, DataSurvivesReopen) {
       return out;
     };
     EXPECT_EQ(single("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(single("SELECT version FROM schema_version"), "3");
+    EXPECT_EQ(single("SELECT version FROM schema_version"), "4");
     sqlite3_close_v2(db);
   }
   std::filesystem::remove_all(dir);
@@ -759,4 +759,148 @@ TEST_F(SqliteStore, PresetListedTablesAreForgottenAtBootstrap) {
             (std::vector<std::string>{"Device.Hosts.Host.", "Device.WiFi.SSID."}));
   s->record_inform(inform("SN1", {"0 BOOTSTRAP"}, {}, kT0 + 2));
   EXPECT_TRUE(s->preset_listed_tables(id).empty());
+}
+
+// ---- campaigns ------------------------------------------------------------------------------
+
+store::StoredCampaign campaign(const std::string& name, const std::string& version = "2.0") {
+  store::StoredCampaign c;
+  c.name = name;
+  c.definition = R"({"filter":{},"file":"fw.bin"})";
+  c.target_version = version;
+  c.created = kT0;
+  c.updated = kT0;
+  return c;
+}
+
+TEST_F(SqliteStore, CampaignsArePutListedAndDeletedWithTheirDevices) {
+  s->record_inform(inform("SN1", {"1 BOOT"}, {}));
+  const std::int64_t r0 = s->campaigns_revision();
+  s->put_campaign(campaign("b"), false);
+  s->put_campaign(campaign("a"), false);
+  EXPECT_GT(s->campaigns_revision(), r0);
+  ASSERT_EQ(s->list_campaigns().size(), 2u);
+  EXPECT_EQ(s->list_campaigns()[0].name, "a");
+  EXPECT_EQ(s->get_campaign("a"), campaign("a"));
+  EXPECT_FALSE(s->get_campaign("c"));
+
+  const auto task = s->start_campaign_download("a", id_of("SN1"), {{"name", "download"}}, 5, kT0);
+  ASSERT_TRUE(task);
+  EXPECT_EQ(s->get_task(*task)->type, TaskType::kDownload);
+  // Keeping progress: a new filter leaves the device row in place.
+  store::StoredCampaign changed = campaign("a");
+  changed.definition = R"({"filter":{"_tags":"x"},"file":"fw.bin"})";
+  s->put_campaign(changed, true);
+  EXPECT_EQ(s->get_campaign("a")->definition, changed.definition);
+  EXPECT_EQ(s->list_campaign_devices("a", "").size(), 1u);
+  // Not keeping it (another file): the rows go.
+  s->put_campaign(changed, false);
+  EXPECT_TRUE(s->list_campaign_devices("a", "").empty());
+
+  ASSERT_TRUE(s->start_campaign_download("b", id_of("SN1"), {{"name", "download"}}, 5, kT0));
+  EXPECT_TRUE(s->delete_campaign("b"));
+  EXPECT_FALSE(s->delete_campaign("b"));
+  EXPECT_TRUE(s->campaign_devices_of(id_of("SN1")).empty());
+}
+
+TEST_F(SqliteStore, CampaignSlotsStateAndCounters) {
+  for (const char* sn : {"S1", "S2", "S3"}) s->record_inform(inform(sn, {"1 BOOT"}, {}));
+  s->put_campaign(campaign("fw"), false);
+  const json::object args{{"name", "download"}};
+  const auto t1 = s->start_campaign_download("fw", id_of("S1"), args, 2, kT0);
+  ASSERT_TRUE(t1);
+  EXPECT_FALSE(s->start_campaign_download("fw", id_of("S1"), args, 2, kT0)) << "already started";
+  ASSERT_TRUE(s->start_campaign_download("fw", id_of("S2"), args, 2, kT0));
+  EXPECT_FALSE(s->start_campaign_download("fw", id_of("S3"), args, 2, kT0)) << "no free slot";
+  EXPECT_EQ(s->get_campaign("fw")->max_in_flight, 2u);
+
+  const auto by_task = s->campaign_device_by_task(*t1);
+  ASSERT_TRUE(by_task);
+  EXPECT_EQ(by_task->device_id, id_of("S1"));
+  EXPECT_EQ(by_task->state, "downloading");
+
+  // Conditional transitions count finished and failed devices.
+  EXPECT_FALSE(s->update_campaign_device("fw", id_of("S1"), {"applied"}, "confirmed", 0, "", kT0));
+  auto after = s->update_campaign_device("fw", id_of("S1"), {"downloading"}, "failed", 9018,
+                                         "corrupted", kT0 + 1);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->finished_since_resume, 1u);
+  EXPECT_EQ(after->failed_since_resume, 1u);
+  after = s->update_campaign_device("fw", id_of("S2"), {"downloading"}, "confirmed", 0, "", kT0);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->finished_since_resume, 2u);
+  EXPECT_EQ(after->failed_since_resume, 1u);
+  const store::CampaignCounts counts = s->campaign_counts("fw");
+  EXPECT_EQ(counts.confirmed, 1u);
+  EXPECT_EQ(counts.failed, 1u);
+  EXPECT_EQ(counts.downloading, 0u);
+  const auto failed = s->list_campaign_devices("fw", "failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].fault_code, 9018u);
+  EXPECT_EQ(failed[0].fault_message, "corrupted");
+
+  // Paused: nothing starts; resumed: the counters start again from zero.
+  EXPECT_TRUE(s->set_campaign_state("fw", {"running"}, "paused", "too many", false, kT0));
+  EXPECT_FALSE(s->set_campaign_state("fw", {"running"}, "paused", "again", false, kT0));
+  EXPECT_FALSE(s->start_campaign_download("fw", id_of("S3"), args, 2, kT0));
+  EXPECT_EQ(s->get_campaign("fw")->reason, "too many");
+  EXPECT_TRUE(s->set_campaign_state("fw", {"paused"}, "running", "", true, kT0));
+  EXPECT_EQ(s->get_campaign("fw")->finished_since_resume, 0u);
+  EXPECT_EQ(s->get_campaign("fw")->failed_since_resume, 0u);
+
+  // A failed device can be retried (back to pending: no row); a confirmed one cannot.
+  EXPECT_FALSE(s->retry_campaign_device("fw", id_of("S2")));
+  EXPECT_TRUE(s->retry_campaign_device("fw", id_of("S1")));
+  EXPECT_EQ(s->list_campaign_devices("fw", "").size(), 1u);
+
+  // Already on the target: recorded once, counted as finished.
+  store::CampaignDevice on_target{"fw", id_of("S3"), "confirmed", 0, 0, "", kT0, kT0};
+  ASSERT_TRUE(s->add_campaign_device(on_target));
+  EXPECT_FALSE(s->add_campaign_device(on_target));
+  EXPECT_EQ(s->get_campaign("fw")->finished_since_resume, 1u);
+  EXPECT_EQ(s->campaign_devices_of(id_of("S3")).size(), 1u);
+
+  // Deleting the device drops its rows.
+  EXPECT_TRUE(s->delete_device(id_of("S3")));
+  EXPECT_TRUE(s->campaign_devices_of(id_of("S3")).empty());
+}
+
+TEST(SqliteStoreFile, CampaignSlotsHoldUnderConcurrency) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("sqlite_store_camp_" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  {
+    auto s = store::open_sqlite((dir / "acs.db").string());
+    for (int i = 0; i < 40; ++i) s->record_inform(inform("C" + std::to_string(i), {"1 BOOT"}, {}));
+    s->put_campaign(campaign("fw"), false);
+    std::atomic<int> started{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = t; i < 40; i += 4) {
+          const json::object args{{"name", "download"}};
+          if (s->start_campaign_download("fw", id_of("C" + std::to_string(i)), args, 7, kT0)) {
+            ++started;
+          }
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(started.load(), 7);
+    EXPECT_EQ(s->campaign_counts("fw").downloading, 7u);
+    EXPECT_EQ(s->get_campaign("fw")->max_in_flight, 7u);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(SqliteStore, PresetRunsAreKeptPerDeviceAndPreset) {
+  s->record_inform(inform("SN1", {"0 BOOTSTRAP"}, {}));
+  const std::string id = id_of("SN1");
+  s->put_preset_run(id, "nightly", kT0);
+  s->put_preset_run(id, "nightly", kT0 + 5);
+  s->put_preset_run(id, "weekly", kT0 + 1);
+  const auto runs = s->preset_runs(id);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0], (std::pair<std::string, acs::Millis>{"nightly", kT0 + 5}));
+  EXPECT_TRUE(s->preset_runs(id_of("SN2")).empty());
 }
