@@ -38,7 +38,7 @@ template <class T>
 inline constexpr bool kDescribed = boost::describe::has_describe_members<T>::value;
 
 template <class T>
-inline constexpr bool kAlwaysFalse = false;
+[[maybe_unused]] inline constexpr bool kAlwaysFalse = false;
 
 // SetVouchers carries signed binary vouchers (cwmp-1-2.xsd: base64); JSON has no
 // bytes, so its strings are base64 in JSON exactly as on the wire.

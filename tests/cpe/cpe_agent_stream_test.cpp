@@ -21,7 +21,6 @@ namespace cpe_agent_test {
 namespace {
 
 using tcp = asio::ip::tcp;
-constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 
 // --- helpers ---------------------------------------------------------------------------------
 

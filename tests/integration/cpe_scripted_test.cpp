@@ -395,7 +395,7 @@ TEST_F(ScriptedCpeTest, SetParameterValuesTaskChangesTheModel) {
   const auto id =
       add_task(acs::TaskType::kSetParameterValues,
                {{"parameterValues",
-                 json::array{json::array{"Device.WiFi.SSID.1.SSID", "lab-net"},
+                 json::array{json::value(json::array{"Device.WiFi.SSID.1.SSID", "lab-net"}),
                              json::array{"Device.ManagementServer.PeriodicInformInterval", 600}}},
                 {"parameterKey", "key-1"}});
   const SessionReport r = session();
@@ -412,11 +412,11 @@ TEST_F(ScriptedCpeTest, RefusedSetParameterValuesFaultsTheTaskPerParameter) {
   start_acs();
   make_cpe(cpe_options());
   bootstrap();
-  const auto id =
-      add_task(acs::TaskType::kSetParameterValues,
-               {{"parameterValues", json::array{json::array{"Device.WiFi.SSID.1.SSID", "lab"},
-                                                json::array{"Device.DeviceInfo.SerialNumber", "x"},
-                                                json::array{"Device.NoSuchThing", "y"}}}});
+  const auto id = add_task(
+      acs::TaskType::kSetParameterValues,
+      {{"parameterValues", json::array{json::value(json::array{"Device.WiFi.SSID.1.SSID", "lab"}),
+                                       json::array{"Device.DeviceInfo.SerialNumber", "x"},
+                                       json::array{"Device.NoSuchThing", "y"}}}});
   ASSERT_TRUE(session().ok());
   const acs::Task t = task(id);
   ASSERT_EQ(t.state, acs::TaskState::kFault);
@@ -476,7 +476,8 @@ TEST_F(ScriptedCpeTest, InjectedFaultFailsTheTaskWithThatCode) {
   bootstrap();
   const auto id =
       add_task(acs::TaskType::kSetParameterValues,
-               {{"parameterValues", json::array{json::array{"Device.WiFi.SSID.1.SSID", "lab"}}}});
+               {{"parameterValues",
+                 json::array{json::value(json::array{"Device.WiFi.SSID.1.SSID", "lab"})}}});
   const auto gpv = add_task(acs::TaskType::kGetParameterValues,
                             {{"parameterNames", json::array{"Device.WiFi.SSID.1.SSID"}}});
   const SessionReport r = session();

@@ -194,12 +194,13 @@ class E2eAcs : public AcsFixture {
   Cpe& provision(Cpe& cpe) {
     const SessionReport boot = session(cpe, {"0 BOOTSTRAP", "1 BOOT"});
     EXPECT_TRUE(boot.ok()) << boot.error;
-    json::object spv{{"name", "setParameterValues"},
-                     {"parameterValues",
-                      json::array{json::array{"Device.ManagementServer.ConnectionRequestUsername",
-                                              cpe.options.connection_request_username},
-                                  json::array{"Device.ManagementServer.ConnectionRequestPassword",
-                                              cpe.options.connection_request_password}}}};
+    json::object spv{
+        {"name", "setParameterValues"},
+        {"parameterValues",
+         json::array{json::value(json::array{"Device.ManagementServer.ConnectionRequestUsername",
+                                             cpe.options.connection_request_username}),
+                     json::array{"Device.ManagementServer.ConnectionRequestPassword",
+                                 cpe.options.connection_request_password}}}};
     const Reply queued = post_task(cpe.id, spv, false);
     EXPECT_EQ(queued.status, 202u) << queued.body;
     const SessionReport r = session(cpe);
@@ -259,7 +260,7 @@ TEST_F(E2eAcs, ParameterTasksThroughConnectionRequests) {
   t = expect_done(
       run(cpe, {{"name", "setParameterValues"},
                 {"parameterValues",
-                 json::array{json::array{"Device.WiFi.SSID.1.SSID", "e2e-lab"},
+                 json::array{json::value(json::array{"Device.WiFi.SSID.1.SSID", "e2e-lab"}),
                              json::array{"Device.ManagementServer.PeriodicInformInterval", 900}}},
                 {"parameterKey", "spv-1"}}));
   EXPECT_EQ(int_at(t, "result.status"), 0);
@@ -405,9 +406,9 @@ TEST_F(E2eAcs, RebootAndFactoryReset) {
 
   // factoryReset: the SSID set by the ACS goes back to the factory value, and the next
   // session bootstraps again.
-  expect_done(run(
-      cpe, {{"name", "setParameterValues"},
-            {"parameterValues", json::array{json::array{"Device.WiFi.SSID.1.SSID", "before"}}}}));
+  expect_done(run(cpe, {{"name", "setParameterValues"},
+                        {"parameterValues", json::array{json::value(json::array{
+                                                "Device.WiFi.SSID.1.SSID", "before"})}}}));
   const std::string bootstrap_before = string_at(device(cpe.id), "_lastBootstrap");
   t = expect_done(run(cpe, {{"name", "factoryReset"}}));
   ASSERT_TRUE(eventually([&] { return cpe->parameter("Device.WiFi.SSID.1.SSID") != "before"; }));
@@ -599,9 +600,10 @@ TEST_F(E2eAcs, CpeFaultThenRetry) {
 
   const json::object spv{
       {"name", "setParameterValues"},
-      {"parameterValues", json::array{json::array{"Device.WiFi.SSID.2.SSID", "guest"}}}};
+      {"parameterValues",
+       json::array{json::value(json::array{"Device.WiFi.SSID.2.SSID", "guest"})}}};
   const Reply r = run(faulty, spv);
-  EXPECT_EQ(r.status, 202u);
+  EXPECT_EQ(r.status, 202u) << r.body;
   EXPECT_EQ(r.reason, "Task faulted");
   const std::string task_id = string_at(r.json(), "_id");
   json::value t = task(task_id);
@@ -742,7 +744,8 @@ TEST_F(E2eAcs, QueuedTasksSurviveARestart) {
 
   const json::object spv{
       {"name", "setParameterValues"},
-      {"parameterValues", json::array{json::array{"Device.WiFi.SSID.1.SSID", "after-restart"}}},
+      {"parameterValues",
+       json::array{json::value(json::array{"Device.WiFi.SSID.1.SSID", "after-restart"})}},
       {"parameterKey", "restart-1"}};
   const json::object add{{"name", "addObject"}, {"objectName", "Device.WiFi.SSID."}};
   const json::object gpv{{"name", "getParameterValues"},
@@ -811,9 +814,9 @@ TEST_F(E2eAcs, CookielessCpeCompletesSessions) {
   ScriptedCpeOptions o = cpe_options("E2E-NOCOOKIE");
   o.cookies = false;
   Cpe& cpe = provision(add_cpe(o));
-  expect_done(
-      run(cpe, {{"name", "setParameterValues"},
-                {"parameterValues", json::array{json::array{"Device.WiFi.SSID.1.SSID", "nc"}}}}));
+  expect_done(run(cpe, {{"name", "setParameterValues"},
+                        {"parameterValues",
+                         json::array{json::value(json::array{"Device.WiFi.SSID.1.SSID", "nc"})}}}));
   // Two tasks in one session: the ACS follows the CPE by its TCP connection.
   ASSERT_EQ(post_task(cpe.id, {{"name", "getRPCMethods"}}, false).status, 202u);
   const json::value t =
@@ -903,7 +906,8 @@ TEST_F(E2eAcs, ConcurrentOperatorsOnSeveralDevices) {
     for (const std::string& path : paths) {
       const json::object spv{
           {"name", "setParameterValues"},
-          {"parameterValues", json::array{json::array{path, c->options.identity.serial_number}}}};
+          {"parameterValues",
+           json::array{json::value(json::array{path, c->options.identity.serial_number})}}};
       calls.push_back(post_task_async(c->id, spv));
     }
   }

@@ -66,12 +66,12 @@ class E2eCpe : public AcsFixture {
   // (the factory agent has none, which the ACS's empty credentials match).
   void provision() {
     const Reply r = post_task(
-        id_,
-        {{"name", "setParameterValues"},
-         {"parameterValues",
-          json::array{
-              json::array{"Device.ManagementServer.ConnectionRequestUsername", kCrUser},
-              json::array{"Device.ManagementServer.ConnectionRequestPassword", "cr-" + serial_}}}});
+        id_, {{"name", "setParameterValues"},
+              {"parameterValues",
+               json::array{json::value(json::array{
+                               "Device.ManagementServer.ConnectionRequestUsername", kCrUser}),
+                           json::array{"Device.ManagementServer.ConnectionRequestPassword",
+                                       "cr-" + serial_}}}});
     expect_done(r);
     EXPECT_EQ(agent_->model().get("Device.ManagementServer.ConnectionRequestUsername"), kCrUser);
   }
@@ -130,7 +130,7 @@ TEST_F(E2eCpe, BootstrapThenEveryParameterTask) {
   t = expect_done(
       run({{"name", "setParameterValues"},
            {"parameterValues",
-            json::array{json::array{"Device.WiFi.SSID.1.SSID", "e2e-agent"},
+            json::array{json::value(json::array{"Device.WiFi.SSID.1.SSID", "e2e-agent"}),
                         json::array{"Device.ManagementServer.PeriodicInformInterval", 900}}},
            {"parameterKey", "spv-1"}}));
   EXPECT_EQ(int_at(t, "result.status"), 0);
@@ -141,7 +141,8 @@ TEST_F(E2eCpe, BootstrapThenEveryParameterTask) {
   // A value the model refuses: the task faults with the CPE's SetParameterValuesFault.
   const Reply refused =
       run({{"name", "setParameterValues"},
-           {"parameterValues", json::array{json::array{"Device.DeviceInfo.SerialNumber", "x"}}}});
+           {"parameterValues",
+            json::array{json::value(json::array{"Device.DeviceInfo.SerialNumber", "x"})}}});
   EXPECT_EQ(refused.status, 202u) << refused.body;  // not done: GenieACS's answer
   EXPECT_EQ(string_at(refused.json(), "status"), "fault") << refused.body;
   EXPECT_EQ(agent_->model().get("Device.DeviceInfo.SerialNumber"), "AG-1");
@@ -268,7 +269,8 @@ TEST_F(E2eCpe, RebootAndFactoryReset) {
   // A factory reset forgets what the ACS set, keeps the locally given ACS URL and
   // credentials (the device finds its ACS again) and bootstraps.
   expect_done(run({{"name", "setParameterValues"},
-                   {"parameterValues", json::array{json::array{"Device.WiFi.SSID.1.SSID", "x"}}}}));
+                   {"parameterValues",
+                    json::array{json::value(json::array{"Device.WiFi.SSID.1.SSID", "x"})}}}));
   before = sessions().size();
   expect_done(run({{"name", "factoryReset"}}));
   const auto bootstrap = session_with("0 BOOTSTRAP", before + 1);
@@ -308,11 +310,11 @@ TEST_F(E2eCpe, DownloadDiagnosticsAgainstTheFileService) {
   // and calls back with 8 DIAGNOSTICS COMPLETE; the ACS then reads the results.
   const std::size_t before = sessions().size();
   const std::string object = "Device.IP.Diagnostics.DownloadDiagnostics.";
-  expect_done(
-      run({{"name", "setParameterValues"},
-           {"parameterValues",
-            json::array{json::array{object + "DownloadURL", files_base() + "/speedtest.bin"},
-                        json::array{object + "DiagnosticsState", "Requested"}}}}));
+  expect_done(run(
+      {{"name", "setParameterValues"},
+       {"parameterValues", json::array{json::value(json::array{object + "DownloadURL",
+                                                               files_base() + "/speedtest.bin"}),
+                                       json::array{object + "DiagnosticsState", "Requested"}}}}));
   const auto report = session_with("8 DIAGNOSTICS COMPLETE", before + 1);
   ASSERT_TRUE(report.has_value()) << "no DIAGNOSTICS COMPLETE session";
   EXPECT_TRUE(report->ok) << report->error;
@@ -354,9 +356,9 @@ TEST_F(E2eCpe, ACommandLineUrlChangeBootstrapsButTheAcsUrlSurvivesRestarts) {
   // command line keeps the ACS's choice.
   const std::string moved = "http://localhost:" + std::to_string(ports_.cwmp) + "/";
   const std::size_t before = sessions().size();
-  expect_done(
-      run({{"name", "setParameterValues"},
-           {"parameterValues", json::array{json::array{"Device.ManagementServer.URL", moved}}}}));
+  expect_done(run({{"name", "setParameterValues"},
+                   {"parameterValues",
+                    json::array{json::value(json::array{"Device.ManagementServer.URL", moved})}}}));
   ASSERT_TRUE(session_with("0 BOOTSTRAP", before + 1).has_value());  // a new ACS URL
   agent_.reset();
   start_agent(c);

@@ -64,8 +64,9 @@ class E2eBackup : public AcsFixture {
   }
 
   void set(std::string_view name, const std::string& value) {
-    expect_done(post_task(id_, {{"name", "setParameterValues"},
-                                {"parameterValues", json::array{json::array{name, value}}}}));
+    expect_done(
+        post_task(id_, {{"name", "setParameterValues"},
+                        {"parameterValues", json::array{json::value(json::array{name, value})}}}));
     EXPECT_EQ(agent_->model().get(std::string(name)), value);
   }
 

@@ -208,7 +208,7 @@ TEST_F(E2eCrCredentials, TheCredentialsGoFirstInABootstrapSession) {
       post_task(first.id,
                 {{"name", "setParameterValues"},
                  {"parameterValues",
-                  json::array{json::array{std::string(kUserPath), "operator-choice"},
+                  json::array{json::value(json::array{std::string(kUserPath), "operator-choice"}),
                               json::array{std::string(kPasswordPath), "operator-secret"}}}},
                 false);
   EXPECT_EQ(queued.status, 202u) << queued.body;

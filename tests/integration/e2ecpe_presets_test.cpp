@@ -272,9 +272,10 @@ TEST_F(E2ePresets, AScheduledPresetRunsOnceThenWaitsForItsTime) {
   EXPECT_EQ(value("Device.DeviceInfo.ProvisioningCode"), "yearly-1");
   // The operator changes it: the scheduled preset does not put it back before its time.
   expect_done(post_task(
-      id_, {{"name", "setParameterValues"},
-            {"parameterValues", json::array{json::array{"Device.DeviceInfo.ProvisioningCode",
-                                                        "manual", "xsd:string"}}}}));
+      id_,
+      {{"name", "setParameterValues"},
+       {"parameterValues", json::array{json::value(json::array{"Device.DeviceInfo.ProvisioningCode",
+                                                               "manual", "xsd:string"})}}}));
   const std::size_t before = sessions().size();
   ASSERT_TRUE(eventually([&] { return sessions().size() >= before + 2; }, 10s));
   EXPECT_EQ(value("Device.DeviceInfo.ProvisioningCode"), "manual");

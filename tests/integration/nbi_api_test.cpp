@@ -137,8 +137,9 @@ class NbiApi : public ::testing::Test {
     store_->mark_task_sent(task->id, now);
     store_->complete_task(
         task->id,
-        json::object{{"parameterValues", json::array{json::array{"Device.DeviceInfo.UpTime", "101",
-                                                                 "xsd:unsignedInt"}}}},
+        json::object{
+            {"parameterValues", json::array{json::value(json::array{"Device.DeviceInfo.UpTime",
+                                                                    "101", "xsd:unsignedInt"})}}},
         {}, {}, now);
   }
 

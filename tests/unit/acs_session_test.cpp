@@ -188,7 +188,8 @@ TEST(AcsSession, CpeFaultFailsTheTaskWithItsParameterFaults) {
   AcsSession s = opened();
   Reply r = s.next_task(
       task(5, acs::TaskType::kSetParameterValues,
-           {{"parameterValues", json::array{json::array{"Device.X.Y", "1", "xsd:unsignedInt"}}},
+           {{"parameterValues",
+             json::array{json::value(json::array{"Device.X.Y", "1", "xsd:unsignedInt"})}},
             {"parameterKey", "k1"}}),
       kNow);
   cwmp::Envelope sent = decode_reply(r);
@@ -462,13 +463,14 @@ TEST(AcsTaskPlan, ArgumentsAreValidatedWhenPlanned) {
   EXPECT_FALSE(acs::plan_task(acs::TaskType::kDownload, {{"fileType", "1 Firmware Upgrade Image"}})
                    .ok());  // no url
   EXPECT_FALSE(acs::plan_task(acs::TaskType::kSetParameterValues,
-                              {{"parameterValues",
-                                json::array{json::array{"Device.A", "x", "xsd:unsignedInt"}}}})
+                              {{"parameterValues", json::array{json::value(json::array{
+                                                       "Device.A", "x", "xsd:unsignedInt"})}}})
                    .ok());  // value not of its type
   EXPECT_FALSE(acs::plan_task(acs::TaskType::kAddObject, {{"objectName", "Device.NoDot"}}).ok());
-  auto ok = acs::plan_task(acs::TaskType::kSetParameterValues,
-                           {{"parameterValues", json::array{json::array{"Device.A", true},
-                                                            json::array{"Device.B", 5}}}});
+  auto ok = acs::plan_task(
+      acs::TaskType::kSetParameterValues,
+      {{"parameterValues",
+        json::array{json::value(json::array{"Device.A", true}), json::array{"Device.B", 5}}}});
   ASSERT_TRUE(ok.ok());
   const auto& spv = std::get<cwmp::SetParameterValues>(ok->rpcs.at(0));
   EXPECT_EQ(spv.parameter_list.at(0).type, cwmp::ValueType::kBoolean);
@@ -479,7 +481,7 @@ TEST(AcsTaskPlan, EveryTaskTypeBuildsFromTypicalArguments) {
   const std::vector<std::pair<acs::TaskType, json::object>> cases = {
       {acs::TaskType::kGetParameterValues, {{"parameterNames", json::array{"Device."}}}},
       {acs::TaskType::kSetParameterValues,
-       {{"parameterValues", json::array{json::array{"Device.A", "v"}}}}},
+       {{"parameterValues", json::array{json::value(json::array{"Device.A", "v"})}}}},
       {acs::TaskType::kGetParameterNames, {{"parameterPath", "Device."}, {"nextLevel", true}}},
       {acs::TaskType::kGetParameterAttributes, {{"parameterNames", json::array{"Device.A"}}}},
       {acs::TaskType::kSetParameterAttributes,

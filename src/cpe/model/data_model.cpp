@@ -663,7 +663,8 @@ std::vector<cwmp::ParameterValue> DataModel::inform_parameters() {
     }
   }
   const std::size_t forced = out.size();
-  for (const auto& [path, p] : state_.pending) {
+  for (const auto& pending : state_.pending) {
+    const std::string& path = pending.first;  // a lambda below captures it (not a binding)
     const auto node = resolve(path);
     if (!node) continue;
     const bool listed = std::any_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(forced),

@@ -38,7 +38,6 @@ bool type_compatible(cwmp::ValueType given, cwmp::ValueType declared, std::strin
   return false;
 }
 
-constexpr cwmp::PathRules kNoWildcards{.allow_wildcards = false, .allow_aliases = false};
 
 }  // namespace
 
