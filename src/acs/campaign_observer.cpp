@@ -124,6 +124,24 @@ void CampaignObserver::consider_start(const Active& campaign, const InformRecord
   const campaigns::Definition& d = campaign.definition;
   if (!campaigns::may_start(d, campaign.state, now) || !campaign.file) return;
   if (!selected(campaign, inform.device_id)) return;
+  if (!applicable(*campaign.file, inform.device)) {
+    // An image for another OUI or product class must never reach this device; the filter
+    // selected it, so the operator learns it from a failure (which counts toward the threshold).
+    store::CampaignDevice row;
+    row.campaign = d.name;
+    row.device_id = inform.device_id;
+    row.state = std::string(campaigns::to_string(DeviceState::kFailed));
+    row.fault_message = "the file is for OUI '" + campaign.file->oui + "' product class '" +
+                        campaign.file->product_class + "', the device is " + inform.device.oui +
+                        " " + inform.device.product_class + ": not sent";
+    row.started = now;
+    row.updated = now;
+    spdlog::warn("campaigns: '{}' {}: {}", d.name, inform.device_id, row.fault_message);
+    if (auto after = store_.add_campaign_device(row)) {
+      after_change(d.name, *after, DeviceState::kFailed, now);
+    }
+    return;
+  }
   if (version && *version == campaign.target_version) {
     // Already on the target: confirmed without a download.
     store::CampaignDevice row;
@@ -143,6 +161,12 @@ void CampaignObserver::consider_start(const Active& campaign, const InformRecord
     spdlog::info("campaigns: '{}' started {} (version {} -> {}, task {})", d.name, inform.device_id,
                  version.value_or("?"), campaign.target_version, *task);
   }
+}
+
+// The file's applicability (store::FileInfo: empty = any) against the Inform's DeviceId.
+bool CampaignObserver::applicable(const store::FileInfo& file, const cwmp::DeviceId& device) {
+  return (file.oui.empty() || file.oui == device.oui) &&
+         (file.product_class.empty() || file.product_class == device.product_class);
 }
 
 bool CampaignObserver::selected(const Active& campaign, const std::string& device_id) {

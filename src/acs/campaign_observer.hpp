@@ -57,6 +57,7 @@ class CampaignObserver final : public SessionObserver {
   boost::json::object download_args(const Active& campaign) const;
   void apply(const store::CampaignDevice& device, const campaigns::Transition& transition,
              Millis now);
+  static bool applicable(const store::FileInfo& file, const cwmp::DeviceId& device);
   void after_change(const std::string& name, const store::StoredCampaign& campaign,
                     campaigns::DeviceState to, Millis now);
 

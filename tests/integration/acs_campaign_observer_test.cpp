@@ -161,4 +161,19 @@ TEST_F(CampaignObserverTest, FilterAndWindowDecideWhoStarts) {
   EXPECT_EQ(state_of(3), "pending");
 }
 
+TEST_F(CampaignObserverTest, AFileForAnotherProductClassIsNeverSent) {
+  store::FileInfo f = *s->get_file("fw-2.0.bin");
+  f.oui = "00D09E";
+  f.product_class = "ONT";  // the devices are HGW
+  s->put_file(f);
+  create(R"({"filter": {}, "file": "fw-2.0.bin", "maxConcurrent": 2})");
+  session(1, "1.0");
+  EXPECT_EQ(state_of(1), "failed");
+  EXPECT_FALSE(s->next_task(id(1), kNoon).has_value());  // no Download queued
+  const auto rows = s->campaign_devices_of(id(1));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_NE(rows[0].fault_message.find("product class 'ONT'"), std::string::npos)
+      << rows[0].fault_message;
+}
+
 }  // namespace

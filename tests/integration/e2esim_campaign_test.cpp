@@ -11,7 +11,23 @@
 #include "e2e_support.hpp"
 #include "fleet.hpp"
 
+// AddressSanitizer makes the 200 agents and the ACS several times slower.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CWMP_E2E_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define CWMP_E2E_SANITIZED 1
+#endif
+
 namespace {
+
+#ifdef CWMP_E2E_SANITIZED
+constexpr int kSlowdown = 4;
+#else
+constexpr int kSlowdown = 1;
+#endif
 
 using namespace e2e;
 
@@ -32,16 +48,17 @@ class E2eSimCampaign : public AcsFixture {
   std::int64_t count(const json::value& c, std::string_view state) {
     return int_at(c, "counts." + std::string(state));
   }
-  // Polls the campaign (every 50 ms: a GET counts over the whole fleet) until `done` holds,
-  // tracking the most devices seen upgrading at once.
+  // Polls the campaign (every 200 ms: a GET counts over the whole fleet on the store threads
+  // the sessions need too) until `done` holds, tracking the most devices seen upgrading at once.
+  // Under a sanitizer everything is several times slower: the limits stretch accordingly.
   bool wait_for(const std::function<bool(const json::value&)>& done, std::chrono::seconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
+    const auto deadline = std::chrono::steady_clock::now() + limit * kSlowdown;
     for (;;) {
       const json::value c = campaign();
       max_seen_ = std::max(max_seen_, count(c, "downloading") + count(c, "applied"));
       if (done(c)) return true;
       if (std::chrono::steady_clock::now() >= deadline) return false;
-      std::this_thread::sleep_for(50ms);
+      std::this_thread::sleep_for(200ms);
     }
   }
   // The device's document, found through the query API.
@@ -76,7 +93,7 @@ TEST_F(E2eSimCampaign, PausesAtTheFailureThresholdAndCompletesOnceTheFailingAreE
         const Reply r = nbi(http::verb::head, "/devices/");
         return r.header("X-Total-Count") == std::to_string(kDevices);
       },
-      20s));
+      20s * kSlowdown));
 
   const json::object definition{{"filter", json::object()},
                                 {"file", "fw-2.0.0.bin"},
