@@ -38,7 +38,6 @@ bool type_compatible(cwmp::ValueType given, cwmp::ValueType declared, std::strin
   return false;
 }
 
-
 }  // namespace
 
 // Walks the instance tree below an object or table in tree order (an object before what it
